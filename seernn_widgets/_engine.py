@@ -1,0 +1,144 @@
+"""The traced forward+backward pass behind every inspection.
+
+One `tf.function` per model computes, in a single pass, every inspectable
+layer's output, the gradient of the compiled loss with respect to each of those
+outputs, and the gradient with respect to every trainable weight. TensorFlow
+retraces only for a new input signature; engines are shared per model.
+
+The model is never changed: layers are called through a functional sub-model
+that shares them (no patched `layer.call`), and the state a pass may touch
+(loss-metric trackers; in training mode also moving statistics and dropout seeds)
+is saved before the pass and written back after it, even when it fails.
+"""
+import inspect
+import weakref
+
+import keras
+import numpy as np
+import tensorflow as tf
+from . import _layers
+
+_HALF = (tf.float16, tf.bfloat16)
+
+
+def _widen(tensor):
+    return tf.cast(tensor, tf.float32) if tensor.dtype in _HALF else tensor
+
+
+def _zeros_if_none(grads, like):
+    return [tf.zeros_like(t) if g is None else g for g, t in zip(grads, like)]
+
+
+class NotCompiledError(RuntimeError):
+    """Gradients need a loss, and the model was never compiled with one."""
+
+
+class Engine:
+    """Traced passes over one model; see the module docstring."""
+
+    def __init__(self, model, training):
+        self.model = model
+        self.training = bool(training)
+        self.layers = _layers.output_layers(model)
+        self.trainable = list(model.trainable_variables)
+        self._submodel = None
+        self._outputs_fn = tf.function(self._outputs, reduce_retracing=True)
+        self._full_fn = tf.function(self._full, reduce_retracing=True)
+
+    # -- the traced bodies ---------------------------------------------------
+    def submodel(self):
+        """Functional model sharing the layers, returning (y_pred, outputs)."""
+        if self._submodel is None:
+            model = self.model
+            try:
+                layer_outputs = [layer.output for layer in self.layers]
+                self._submodel = keras.Model(
+                    model.inputs, [model.output, layer_outputs])
+            except (AttributeError, ValueError) as e:
+                raise TypeError(
+                    f"cannot inspect layer outputs of {type(model).__name__} "
+                    f"{model.name!r}: only functional and Sequential models "
+                    f"with a known input shape (every layer called once) are "
+                    f"supported ({e})") from e
+        return self._submodel
+
+    def _call(self, x):
+        return self.submodel()(x, training=self.training)
+
+    def _outputs(self, x):
+        _, outs = self._call(x)
+        return [_widen(t) for t in outs]
+
+    def _full(self, x, y, sample_weight):
+        model = self.model
+        with tf.GradientTape() as tape:
+            y_pred, outs = self._call(x)
+            kwargs = dict(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
+            if "training" in inspect.signature(model.compute_loss).parameters:
+                kwargs["training"] = self.training
+            loss = model.compute_loss(**kwargs)
+        out_grads, weight_grads = tape.gradient(loss, [outs, self.trainable])
+        return ([_widen(t) for t in outs],
+                [_widen(g) for g in _zeros_if_none(out_grads, outs)],
+                [_widen(g) for g in _zeros_if_none(weight_grads, self.trainable)],
+                _widen(loss))
+
+    # -- state that a pass may touch, saved and put back ---------------------
+    def _volatile_variables(self):
+        variables = list(self.model.metrics_variables)
+        if self.training:
+            variables += self.model.non_trainable_variables
+        return variables
+
+    def _run(self, fn, *args):
+        variables = self._volatile_variables()
+        saved = [np.array(v) for v in variables]
+        try:
+            return fn(*args)
+        finally:
+            for variable, value in zip(variables, saved):
+                variable.assign(value)
+
+    # -- public ----------------------------------------------------------------
+    def outputs(self, x):
+        """{layer name: output array}."""
+        outs = self._run(self._outputs_fn, x)
+        return {layer.name: np.asarray(t) for layer, t in zip(self.layers, outs)}
+
+    def full(self, x, y, sample_weight):
+        """Outputs, output-gradients, weight-gradients (by variable path), loss."""
+        if not self.model.compiled:
+            raise NotCompiledError(
+                f"model {self.model.name!r} is not compiled, so it has no loss "
+                f"to differentiate: call model.compile(optimizer, loss=...) "
+                f"first (or ask only for outputs/weights)")
+        outs, out_grads, weight_grads, loss = self._run(
+            self._full_fn, x, y, sample_weight)
+        names = [layer.name for layer in self.layers]
+        return {
+            "outputs": dict(zip(names, map(np.asarray, outs))),
+            "output_gradients": dict(zip(names, map(np.asarray, out_grads))),
+            "weight_gradients": {v.path: np.asarray(g)
+                                 for v, g in zip(self.trainable, weight_grads)},
+            "loss": float(loss),
+        }
+
+
+_engines = weakref.WeakKeyDictionary()
+
+
+def _signature(model, training):
+    """What a traced pass depends on besides the input signature."""
+    return (bool(training), id(getattr(model, "_compile_loss", None)),
+            tuple(v.path for v in model.trainable_variables))
+
+
+def engine_for(model, training=False):
+    """The shared engine of `model`, rebuilt if it was recompiled or its
+    trainable weights changed (e.g. a layer was frozen)."""
+    per_model = _engines.setdefault(model, {})
+    key = _signature(model, training)
+    if key not in per_model:
+        per_model[key] = Engine(model, training)
+    return per_model[key]
+

@@ -1,0 +1,208 @@
+"""`Inspector`: the arrays every widget shares, computed once per change."""
+import keras
+import numpy as np
+from keras import tree
+
+from . import _data, _engine, _layers, rnn
+
+GRADIENT_MODES = ("outputs", "weights")
+RNN_KINDS = ("weights", "gradients")
+
+
+def check_choice(name, value, allowed):
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {list(allowed)}, got {value!r}")
+
+
+class Inspector:
+    """Layer outputs, gradients and weights of `model` on one batch.
+
+    Example:
+        insp = Inspector(model, x, y)
+        insp.outputs('lstm')                   # (batch, timesteps, units)
+        insp.gradients('lstm')                 # dLoss/d(output), same shape
+        insp.rnn('lstm').gate('forward', 'recurrent', 'f')
+
+    One traced forward+backward pass fills a cache with every layer's output,
+    output-gradient and the weight-gradients; every later request, from any
+    widget, reads that cache. The cache is dropped by `refresh()` and, by
+    itself, whenever `model.optimizer.iterations` has moved (so after `fit`,
+    `train_on_batch` or `optimizer.apply_gradients`). Weights changed any other
+    way (`set_weights`, `assign`) need `refresh()`.
+
+    The model is never changed: no weights, optimizer state, metrics or
+    `layer.call` are touched. `learning_phase=1` runs layers in training mode
+    (dropout on); state that mode would update is put back after each pass.
+    """
+
+    def __init__(self, model, input_data, labels=None, sample_weight=None,
+                 learning_phase=0):
+        check_choice("learning_phase", learning_phase, (0, 1))
+        self.model = model
+        self.learning_phase = int(learning_phase)
+        x, y, sample_weight = _data.first_batch(input_data, labels, sample_weight)
+        self.x = _data.to_tensors(x)
+        self.y = _data.to_tensors(y)
+        self.sample_weight = _data.to_tensors(sample_weight)
+        self.batch_size = _data.batch_size(self.x)
+        self._check_labels()
+        self.compute_count = 0   # forward(+backward) passes run so far
+        self._snapshot = {}      # what was computed since the last change
+        self._seen_step = self.step
+        self._listeners = []
+
+    # -- what is there --------------------------------------------------------
+    @property
+    def layer_names(self):
+        """Names of the layers whose outputs can be inspected, in model order."""
+        return [layer.name for layer in _layers.output_layers(self.model)]
+
+    @property
+    def step(self):
+        """The optimizer's iteration count (None for an uncompiled model)."""
+        optimizer = getattr(self.model, "optimizer", None)
+        return None if optimizer is None else int(optimizer.iterations.numpy())
+
+    def layer(self, _id):
+        """The Keras layer for an index, a (partial) name or a layer object."""
+        if isinstance(_id, keras.layers.Layer):
+            if _id not in self.model.layers:
+                raise _layers.LayerNotFoundError(
+                    f"layer {_id.name!r} is not in model {self.model.name!r}; "
+                    f"{_layers.describe_choices(self.model)}")
+            return _id
+        return _layers.find_layer(self.model, _id)
+
+    # -- arrays -----------------------------------------------------------------
+    def outputs(self, layer):
+        """The layer's output on the batch."""
+        layer = self._output_layer(layer)
+        return self._pass(need_gradients=False)["outputs"][layer.name]
+
+    def gradients(self, layer, mode="outputs"):
+        """dLoss/d(layer output) (`mode='outputs'`) or [dLoss/d(weight) for each
+        trainable weight] (`mode='weights'`); the loss is the compiled one,
+        with Keras' reduction, `sample_weight` and regularization, as in fit."""
+        check_choice("mode", mode, GRADIENT_MODES)
+        if mode == "outputs":
+            layer = self._output_layer(layer)
+            return self._pass(need_gradients=True)["output_gradients"][layer.name]
+        grads = self._pass(need_gradients=True)["weight_gradients"]
+        return [grads[v.path] for v in self.layer(layer).trainable_variables]
+
+    def weights(self, layer):
+        """The layer's weights, as `layer.get_weights()` orders them."""
+        weights = self._weights()
+        return [weights[v.path] for v in self.layer(layer).weights]
+
+    def rnn(self, layer, kind="weights"):
+        """`rnn.RNNArrays`: weights or weight-gradients split by direction,
+        kernel (input, recurrent, bias) and gate."""
+        check_choice("kind", kind, RNN_KINDS)
+        layer = self.layer(layer)
+        variables = rnn.variables(layer)
+        source = (self._weights() if kind == "weights"
+                  else self._pass(need_gradients=True)["weight_gradients"])
+        arrays = {key: source[v.path] for key, v in variables.items()}
+        return rnn.RNNArrays(info=rnn.info(layer), arrays=arrays)
+
+    @property
+    def loss(self):
+        """The compiled loss on the batch (computed with the gradients)."""
+        return self._pass(need_gradients=True)["loss"]
+
+    # -- freshness ----------------------------------------------------------------
+    def refresh(self):
+        """Forget the cached arrays (the model changed) and tell the widgets."""
+        self._snapshot = {}
+        self._seen_step = self.step
+        for callback in list(self._listeners):
+            callback(self)
+
+    def observe(self, callback):
+        """Call `callback(inspector)` after every `refresh()`."""
+        self._listeners.append(callback)
+
+    def unobserve(self, callback):
+        self._listeners.remove(callback)
+
+    # -- internals ------------------------------------------------------------------
+    def _output_layer(self, _id):
+        layer = self.layer(_id)
+        if _layers.is_input_layer(layer):
+            raise _layers.LayerNotFoundError(
+                f"{layer.name!r} is an InputLayer, which has no output to "
+                f"inspect; choose one of {self.layer_names}")
+        return layer
+
+    def _drop_if_trained(self):
+        step = self.step
+        if step != self._seen_step:
+            self._snapshot = {}
+            self._seen_step = step
+
+    def _weights(self):
+        self._drop_if_trained()
+        if "weights" not in self._snapshot:
+            self._snapshot["weights"] = {
+                v.path: np.array(v) for v in self.model.weights}
+        return self._snapshot["weights"]
+
+    def _pass(self, need_gradients):
+        self._drop_if_trained()
+        cached = self._snapshot.get("pass")
+        if cached is not None and (cached.get("output_gradients") is not None
+                                   or not need_gradients):
+            return cached
+        if need_gradients and self.y is None:
+            raise ValueError("gradients need labels: pass labels= to "
+                             "Inspector (or a Dataset yielding (x, y))")
+        engine = _engine.engine_for(self.model, self.learning_phase)
+        if self.y is None:
+            result = {"outputs": engine.outputs(self.x)}
+        else:
+            result = self._full_pass(engine)
+        self.compute_count += 1
+        self._snapshot["pass"] = result
+        return result
+
+    def _full_pass(self, engine):
+        try:
+            return engine.full(self.x, self.y, self.sample_weight)
+        except _engine.NotCompiledError:
+            raise
+        except Exception as e:
+            raise ValueError(
+                f"computing the loss failed for labels of shape "
+                f"{_shapes(self.y)} against model output shape "
+                f"{_shapes(self.model.output)} (loss: {self.model.loss!r}); "
+                f"labels must fit the model's output(s) as model.fit expects "
+                f"them. Cause: {e}") from e
+
+    def _check_labels(self):
+        if self.y is None:
+            return
+        sizes = {int(t.shape[0]) if t.shape.rank else None
+                 for t in tree.flatten(self.y)}
+        if sizes != {self.batch_size}:
+            raise ValueError(
+                f"labels must have {self.batch_size} samples like input_data, "
+                f"got labels of shape {_shapes(self.y)}")
+        n_outputs = len(self.model.outputs) if _has_outputs(self.model) else None
+        n_labels = len(tree.flatten(self.y))
+        if n_outputs is not None and n_labels != n_outputs:
+            raise ValueError(
+                f"model {self.model.name!r} has {n_outputs} output(s) "
+                f"{_shapes(self.model.output)} but {n_labels} label array(s) "
+                f"were given {_shapes(self.y)}")
+
+
+def _has_outputs(model):
+    try:
+        return bool(model.outputs)
+    except (AttributeError, ValueError):
+        return False
+
+
+def _shapes(structure):
+    return tree.map_structure(lambda t: tuple(t.shape), structure)

@@ -1,0 +1,122 @@
+"""Where an RNN layer keeps its kernels, gates and directions (Keras 3).
+
+Keras 3 stores each cell's gates side by side along the last axis:
+LSTM `kernel (in, 4u)`, `recurrent_kernel (u, 4u)`, `bias (4u,)` in gate order
+i, f, c, o; GRU in order z, r, h, with a `(2, 3u)` bias when `reset_after=True`
+(row 0 input bias, row 1 recurrent bias); SimpleRNN has no gates. A
+`Bidirectional` wrapper holds a forward and a backward copy of the cell.
+"""
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+
+GATES = {
+    "LSTM": ("i", "f", "c", "o"),
+    "GRU": ("z", "r", "h"),
+    "SimpleRNN": (),
+}
+GATE_LABELS = {"i": "input", "f": "forget", "c": "cell", "o": "output",
+               "z": "update", "r": "reset", "h": "new"}
+KERNELS = ("input", "recurrent", "bias")
+_CELL_ATTRS = {"input": "kernel", "recurrent": "recurrent_kernel", "bias": "bias"}
+_CELLS = {keras.layers.LSTMCell: "LSTM", keras.layers.GRUCell: "GRU",
+          keras.layers.SimpleRNNCell: "SimpleRNN"}
+
+
+class NotRecurrentError(TypeError):
+    """An RNN view was asked of a layer that is not an LSTM/GRU/SimpleRNN."""
+
+
+def _cell_type(rnn_layer):
+    cell = getattr(rnn_layer, "cell", None)
+    for cls, name in _CELLS.items():
+        if isinstance(cell, cls):
+            return name
+    return None
+
+
+def cells(layer):
+    """{direction: cell} for an RNN layer or a Bidirectional wrapper of one."""
+    if isinstance(layer, keras.layers.Bidirectional):
+        parts = {"forward": layer.forward_layer, "backward": layer.backward_layer}
+    else:
+        parts = {"forward": layer}
+    if all(_cell_type(part) for part in parts.values()):
+        return {direction: part.cell for direction, part in parts.items()}
+    raise NotRecurrentError(
+        f"layer {layer.name!r} is a {type(layer).__name__}, not a recurrent "
+        f"layer: RNN views take LSTM, GRU or SimpleRNN layers (or "
+        f"Bidirectional wrappers of them, or keras.layers.RNN over their cells)")
+
+
+def is_recurrent(layer):
+    try:
+        cells(layer)
+        return True
+    except NotRecurrentError:
+        return False
+
+
+@dataclass(frozen=True)
+class RNNInfo:
+    """What a plot needs to label one RNN layer."""
+    layer_name: str
+    cell: str                   # 'LSTM', 'GRU' or 'SimpleRNN'
+    units: int
+    gates: tuple                # () for SimpleRNN
+    directions: tuple           # ('forward',) or ('forward', 'backward')
+    kernels: tuple              # ('input', 'recurrent'[, 'bias'])
+    merge_mode: str | None      # Bidirectional's merge_mode, else None
+    return_sequences: bool
+
+
+def info(layer):
+    by_direction = cells(layer)
+    cell = by_direction["forward"]
+    rnn = layer.forward_layer if isinstance(layer, keras.layers.Bidirectional) else layer
+    cell_type = _cell_type(rnn)
+    return RNNInfo(
+        layer_name=layer.name, cell=cell_type, units=cell.units,
+        gates=GATES[cell_type], directions=tuple(by_direction),
+        kernels=KERNELS if cell.use_bias else KERNELS[:2],
+        merge_mode=getattr(layer, "merge_mode", None),
+        return_sequences=bool(rnn.return_sequences))
+
+
+def variables(layer):
+    """{(direction, kernel): keras Variable} of an RNN layer."""
+    layout = info(layer)
+    return {(direction, kernel): getattr(cell, _CELL_ATTRS[kernel])
+            for direction, cell in cells(layer).items()
+            for kernel in layout.kernels}
+
+
+def split_gates(array, n_gates):
+    """Per-gate pieces of a kernel, split along its last axis."""
+    if n_gates == 0:
+        return [array]
+    return np.split(np.asarray(array), n_gates, axis=-1)
+
+
+@dataclass(frozen=True)
+class RNNArrays:
+    """One RNN layer's weights (or weight-gradients) by direction and kernel.
+
+    `arrays[(direction, kernel)]` is the full matrix, gates side by side;
+    `gate(direction, kernel, gate)` cuts one gate out of it.
+    """
+    info: RNNInfo
+    arrays: dict
+
+    def gate(self, direction, kernel, gate):
+        gates = self.info.gates
+        if gate not in gates:
+            raise ValueError(f"gate {gate!r} is not one of {self.info.cell}'s "
+                             f"gates {list(gates)}")
+        pieces = split_gates(self.arrays[(direction, kernel)], len(gates))
+        return pieces[gates.index(gate)]
+
+    def gates_of(self, direction, kernel):
+        """[array per gate] (one piece, the whole matrix, for SimpleRNN)."""
+        return split_gates(self.arrays[(direction, kernel)], len(self.info.gates))
