@@ -85,14 +85,16 @@ class Engine:
 
     # -- state that a pass may touch, saved and put back ---------------------
     def _volatile_variables(self):
-        variables = list(self.model.metrics_variables)
+        model = self.model
         if self.training:
-            variables += self.model.non_trainable_variables
-        return variables
+            return list(model.metrics_variables) + model.non_trainable_variables
+        seeds = [v for v in model.non_trainable_variables
+                 if v.path.endswith("seed_generator_state")]
+        return list(model.metrics_variables) + seeds
 
     def _run(self, fn, *args):
         variables = self._volatile_variables()
-        saved = [np.array(v) for v in variables]
+        saved = [v.numpy() for v in variables]
         try:
             return fn(*args)
         finally:

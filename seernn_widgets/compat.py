@@ -115,7 +115,7 @@ def get_weights(model, _id, omit_names=None, as_tensors=False, as_dict=False):
     weights = {path: w for path, w in weights.items()
                if not any(name in path for name in omit)}
     if not as_tensors:
-        weights = {path: np.array(w) for path, w in weights.items()}
+        weights = {path: w.numpy() for path, w in weights.items()}
     if as_dict:
         return weights
     values = list(weights.values())
@@ -130,7 +130,7 @@ def get_rnn_weights(model, _id, layer=None, as_tensors=False, concat_gates=True)
     layout = rnn.info(layer)
     weights = []
     for variable in rnn.variables(layer).values():
-        value = variable.value if as_tensors else np.array(variable)
+        value = variable.value if as_tensors else variable.numpy()
         if concat_gates:
             weights.append(value)
         elif as_tensors:

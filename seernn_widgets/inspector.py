@@ -145,7 +145,7 @@ class Inspector:
         self._drop_if_trained()
         if "weights" not in self._snapshot:
             self._snapshot["weights"] = {
-                v.path: np.array(v) for v in self.model.weights}
+                v.path: v.numpy() for v in self.model.weights}
         return self._snapshot["weights"]
 
     def _pass(self, need_gradients):
@@ -158,10 +158,11 @@ class Inspector:
             raise ValueError("gradients need labels: pass labels= to "
                              "Inspector (or a Dataset yielding (x, y))")
         engine = _engine.engine_for(self.model, self.learning_phase)
-        if self.y is None:
-            result = {"outputs": engine.outputs(self.x)}
-        else:
+        # with labels and a loss, one pass also fills what other widgets need
+        if need_gradients or (self.y is not None and self.model.compiled):
             result = self._full_pass(engine)
+        else:
+            result = {"outputs": engine.outputs(self.x)}
         self.compute_count += 1
         self._snapshot["pass"] = result
         return result

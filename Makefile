@@ -1,0 +1,34 @@
+# The two commands a new user needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test venv chromium bench lock clean
+
+$(STAMP): setup.py pyproject.toml requirements/constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c requirements/constraints.txt -e '.[dev]'
+	touch $@
+
+venv: $(STAMP)
+
+chromium:
+	@scripts/ensure-chromium
+
+demo: venv
+	$(PY) -m seernn_widgets.demo
+
+test: venv chromium
+	$(PY) -m pytest -q
+
+bench: venv chromium
+	for script in bench/*.py; do $(PY) $$script || exit 1; done
+
+# Re-pin requirements/constraints.txt to what the venv has now.
+lock: venv
+	$(PY) -m pip freeze --exclude-editable > requirements/constraints.txt
+
+clean:
+	rm -rf $(VENV) tests/artifacts

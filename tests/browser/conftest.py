@@ -1,0 +1,35 @@
+"""Fixtures for real-browser tests: one JupyterLab server and one Chromium per
+session, a fresh page per test (see lab.py for the helpers)."""
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import lab as labmod  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory):
+    """A running ``lab.Lab`` (``.url``, ``.token``, ``.root_dir``) serving a tmp dir."""
+    if not os.path.exists(labmod.CHROMIUM):
+        pytest.skip(f"{labmod.CHROMIUM} not installed")
+    with labmod.running_lab(tmp_path_factory.mktemp("lab-root")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def browser_context(lab):
+    with labmod.browser_context() as ctx:
+        yield ctx
+
+
+@pytest.fixture
+def page(browser_context, lab):
+    """A new page; its kernels are shut down afterwards."""
+    pg = browser_context.new_page()
+    yield pg
+    pg.close()
+    labmod.shutdown_kernels(lab)
