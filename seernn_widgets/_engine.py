@@ -51,9 +51,11 @@ class Engine:
         if self._submodel is None:
             model = self.model
             try:
+                # Sequential has no `.output` of its own, only `.outputs`
+                y_pred = (model.outputs[0] if isinstance(model, keras.Sequential)
+                          else model.output)
                 layer_outputs = [layer.output for layer in self.layers]
-                self._submodel = keras.Model(
-                    model.inputs, [model.output, layer_outputs])
+                self._submodel = keras.Model(model.inputs, [y_pred, layer_outputs])
             except (AttributeError, ValueError) as e:
                 raise TypeError(
                     f"cannot inspect layer outputs of {type(model).__name__} "
@@ -63,7 +65,7 @@ class Engine:
         return self._submodel
 
     def _call(self, x):
-        return self.submodel()(x, training=self.training)
+        return self._submodel(x, training=self.training)
 
     def _outputs(self, x):
         _, outs = self._call(x)
@@ -104,6 +106,7 @@ class Engine:
     # -- public ----------------------------------------------------------------
     def outputs(self, x):
         """{layer name: output array}."""
+        self.submodel()
         outs = self._run(self._outputs_fn, x)
         return {layer.name: np.asarray(t) for layer, t in zip(self.layers, outs)}
 
@@ -114,6 +117,7 @@ class Engine:
                 f"model {self.model.name!r} is not compiled, so it has no loss "
                 f"to differentiate: call model.compile(optimizer, loss=...) "
                 f"first (or ask only for outputs/weights)")
+        self.submodel()
         outs, out_grads, weight_grads, loss = self._run(
             self._full_fn, x, y, sample_weight)
         names = [layer.name for layer in self.layers]

@@ -176,7 +176,7 @@ class Inspector:
             raise ValueError(
                 f"computing the loss failed for labels of shape "
                 f"{_shapes(self.y)} against model output shape "
-                f"{_shapes(self.model.output)} (loss: {self.model.loss!r}); "
+                f"{_output_shapes(self.model)} (loss: {self.model.loss!r}); "
                 f"labels must fit the model's output(s) as model.fit expects "
                 f"them. Cause: {e}") from e
 
@@ -189,20 +189,21 @@ class Inspector:
             raise ValueError(
                 f"labels must have {self.batch_size} samples like input_data, "
                 f"got labels of shape {_shapes(self.y)}")
-        n_outputs = len(self.model.outputs) if _has_outputs(self.model) else None
+        n_outputs = len(_output_shapes(self.model))
         n_labels = len(tree.flatten(self.y))
-        if n_outputs is not None and n_labels != n_outputs:
+        if n_outputs and n_labels != n_outputs:
             raise ValueError(
                 f"model {self.model.name!r} has {n_outputs} output(s) "
-                f"{_shapes(self.model.output)} but {n_labels} label array(s) "
+                f"{_output_shapes(self.model)} but {n_labels} label array(s) "
                 f"were given {_shapes(self.y)}")
 
 
-def _has_outputs(model):
+def _output_shapes(model):
+    """Shapes of the model's outputs ([] when it has no symbolic outputs)."""
     try:
-        return bool(model.outputs)
+        return [tuple(t.shape) for t in model.outputs]
     except (AttributeError, ValueError):
-        return False
+        return []
 
 
 def _shapes(structure):

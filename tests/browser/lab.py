@@ -241,16 +241,23 @@ def wait_all_executed(page, timeout=120_000):
     """Wait until every code cell shows an execution count like ``[3]:``.
 
     Waiting for "Idle" alone races: right after the click the status may
-    still read Idle from before the run.
+    still read Idle from before the run.  A traceback stops Run All, so it
+    raises at once (with the traceback) instead of timing out.
     """
-    page.wait_for_function(
+    result = page.wait_for_function(
         """() => {
+            const errors = [...document.querySelectorAll(
+                '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')]
+                .map(e => e.textContent).filter(t => t.includes('Traceback'));
+            if (errors.length) return {error: errors.join('\\n')};
             const ps = [...document.querySelectorAll(
                 '.jp-Notebook .jp-CodeCell .jp-InputPrompt')];
             return ps.length > 0 && ps.every(p => /\\[\\d+\\]/.test(p.textContent));
         }""",
         timeout=timeout,
-    )
+    ).json_value()
+    if isinstance(result, dict):
+        raise RuntimeError(f"notebook cell failed:\n{result['error']}")
     wait_idle(page, timeout)
 
 
@@ -267,17 +274,19 @@ def run_all(page, timeout=120_000):
 
 
 def run_cell(page, index, timeout=60_000):
-    """Run one code cell (0-based) by clicking its prompt + Shift+Enter."""
+    """Run one code cell (0-based) by clicking its prompt + Shift+Enter, and
+    wait until its execution count changes (a re-run cell already has one)."""
     prompt = page.locator(".jp-Notebook .jp-CodeCell .jp-InputPrompt").nth(index)
+    before = prompt.inner_text()
     prompt.click()
     page.keyboard.press("Shift+Enter")
     page.wait_for_function(
-        """([i]) => {
+        """([i, before]) => {
             const p = document.querySelectorAll(
                 '.jp-Notebook .jp-CodeCell .jp-InputPrompt')[i];
-            return p && /\\[\\d+\\]/.test(p.textContent);
+            return p && /\\[\\d+\\]/.test(p.textContent) && p.textContent !== before;
         }""",
-        arg=[index],
+        arg=[index, before],
         timeout=timeout,
     )
     wait_idle(page, timeout)
