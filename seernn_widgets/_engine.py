@@ -71,7 +71,7 @@ class Engine:
         _, outs = self._call(x)
         return [_widen(t) for t in outs]
 
-    def _full(self, x, y, sample_weight):
+    def _full(self, x, y, sample_weight, weight_gradients):
         model = self.model
         with tf.GradientTape() as tape:
             y_pred, outs = self._call(x)
@@ -79,10 +79,12 @@ class Engine:
             if "training" in inspect.signature(model.compute_loss).parameters:
                 kwargs["training"] = self.training
             loss = model.compute_loss(**kwargs)
-        out_grads, weight_grads = tape.gradient(loss, [outs, self.trainable])
+        # weight-gradients roughly double the backward pass: only when asked
+        weights = self.trainable if weight_gradients else []
+        out_grads, weight_grads = tape.gradient(loss, [outs, weights])
         return ([_widen(t) for t in outs],
                 [_widen(g) for g in _zeros_if_none(out_grads, outs)],
-                [_widen(g) for g in _zeros_if_none(weight_grads, self.trainable)],
+                [_widen(g) for g in _zeros_if_none(weight_grads, weights)],
                 _widen(loss))
 
     # -- state that a pass may touch, saved and put back ---------------------
@@ -110,8 +112,9 @@ class Engine:
         outs = self._run(self._outputs_fn, x)
         return {layer.name: np.asarray(t) for layer, t in zip(self.layers, outs)}
 
-    def full(self, x, y, sample_weight):
-        """Outputs, output-gradients, weight-gradients (by variable path), loss."""
+    def full(self, x, y, sample_weight, weight_gradients=True):
+        """Outputs, output-gradients, weight-gradients by variable path (None
+        unless `weight_gradients`), and the loss."""
         if not self.model.compiled:
             raise NotCompiledError(
                 f"model {self.model.name!r} is not compiled, so it has no loss "
@@ -119,13 +122,14 @@ class Engine:
                 f"first (or ask only for outputs/weights)")
         self.submodel()
         outs, out_grads, weight_grads, loss = self._run(
-            self._full_fn, x, y, sample_weight)
+            self._full_fn, x, y, sample_weight, bool(weight_gradients))
         names = [layer.name for layer in self.layers]
         return {
             "outputs": dict(zip(names, map(np.asarray, outs))),
             "output_gradients": dict(zip(names, map(np.asarray, out_grads))),
             "weight_gradients": {v.path: np.asarray(g)
-                                 for v, g in zip(self.trainable, weight_grads)},
+                                 for v, g in zip(self.trainable, weight_grads)}
+            if weight_gradients else None,
             "loss": float(loss),
         }
 

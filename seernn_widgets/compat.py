@@ -58,7 +58,7 @@ def get_gradients(model, _id, input_data, labels, sample_weight=None,
     insp = Inspector(model, input_data, labels, sample_weight, learning_phase)
     if params is not None:
         grads = {}
-        weight_grads = insp._pass(need_gradients=True)["weight_gradients"]
+        weight_grads = insp.weight_gradients()
         for kind, p in _params_to_layers(model, params):
             if kind == "weights":
                 grads[p.path] = weight_grads[p.path]

@@ -6,6 +6,8 @@ from keras import tree
 from . import _data, _engine, _layers, rnn
 
 GRADIENT_MODES = ("outputs", "weights")
+# what a pass computes, cheapest first; each level includes the ones before
+LEVELS = ("outputs", "output_gradients", "weight_gradients")
 RNN_KINDS = ("weights", "gradients")
 
 
@@ -48,6 +50,7 @@ class Inspector:
         self._check_labels()
         self.compute_count = 0   # forward(+backward) passes run so far
         self._snapshot = {}      # what was computed since the last change
+        self._level = 0          # index in LEVELS of the most ever asked for
         self._seen_step = self.step
         self._listeners = []
 
@@ -77,7 +80,7 @@ class Inspector:
     def outputs(self, layer):
         """The layer's output on the batch."""
         layer = self._output_layer(layer)
-        return self._pass(need_gradients=False)["outputs"][layer.name]
+        return self._pass("outputs")["outputs"][layer.name]
 
     def gradients(self, layer, mode="outputs"):
         """dLoss/d(layer output) (`mode='outputs'`) or [dLoss/d(weight) for each
@@ -86,9 +89,13 @@ class Inspector:
         check_choice("mode", mode, GRADIENT_MODES)
         if mode == "outputs":
             layer = self._output_layer(layer)
-            return self._pass(need_gradients=True)["output_gradients"][layer.name]
-        grads = self._pass(need_gradients=True)["weight_gradients"]
+            return self._pass("output_gradients")["output_gradients"][layer.name]
+        grads = self.weight_gradients()
         return [grads[v.path] for v in self.layer(layer).trainable_variables]
+
+    def weight_gradients(self):
+        """{variable path: dLoss/d(variable)} for every trainable weight."""
+        return self._pass("weight_gradients")["weight_gradients"]
 
     def weights(self, layer):
         """The layer's weights, as `layer.get_weights()` orders them."""
@@ -101,15 +108,14 @@ class Inspector:
         check_choice("kind", kind, RNN_KINDS)
         layer = self.layer(layer)
         variables = rnn.variables(layer)
-        source = (self._weights() if kind == "weights"
-                  else self._pass(need_gradients=True)["weight_gradients"])
+        source = self._weights() if kind == "weights" else self.weight_gradients()
         arrays = {key: source[v.path] for key, v in variables.items()}
         return rnn.RNNArrays(info=rnn.info(layer), arrays=arrays)
 
     @property
     def loss(self):
         """The compiled loss on the batch (computed with the gradients)."""
-        return self._pass(need_gradients=True)["loss"]
+        return self._pass("output_gradients")["loss"]
 
     # -- freshness ----------------------------------------------------------------
     def refresh(self):
@@ -148,28 +154,32 @@ class Inspector:
                 v.path: v.numpy() for v in self.model.weights}
         return self._snapshot["weights"]
 
-    def _pass(self, need_gradients):
+    def _pass(self, need):
+        """The cached pass if it has `need`, else a new one. What was once
+        asked for stays in every later pass, so after a refresh one pass
+        serves every widget."""
         self._drop_if_trained()
+        self._level = max(self._level, LEVELS.index(need))
         cached = self._snapshot.get("pass")
-        if cached is not None and (cached.get("output_gradients") is not None
-                                   or not need_gradients):
+        if cached is not None and cached["level"] >= LEVELS.index(need):
             return cached
-        if need_gradients and self.y is None:
+        if need != "outputs" and self.y is None:
             raise ValueError("gradients need labels: pass labels= to "
                              "Inspector (or a Dataset yielding (x, y))")
         engine = _engine.engine_for(self.model, self.learning_phase)
-        # with labels and a loss, one pass also fills what other widgets need
-        if need_gradients or (self.y is not None and self.model.compiled):
-            result = self._full_pass(engine)
+        if self._level == 0 or (need == "outputs" and not (
+                self.y is not None and self.model.compiled)):
+            result = {"outputs": engine.outputs(self.x), "level": 0}
         else:
-            result = {"outputs": engine.outputs(self.x)}
+            result = self._full_pass(engine, self._level == 2)
+            result["level"] = self._level
         self.compute_count += 1
         self._snapshot["pass"] = result
         return result
 
-    def _full_pass(self, engine):
+    def _full_pass(self, engine, weight_gradients):
         try:
-            return engine.full(self.x, self.y, self.sample_weight)
+            return engine.full(self.x, self.y, self.sample_weight, weight_gradients)
         except _engine.NotCompiledError:
             raise
         except Exception as e:

@@ -5,18 +5,38 @@ from models import batch, stacked_lstm
 from seernn_widgets import Inspector, _engine
 
 
-def test_many_requests_one_pass_and_one_trace(rng):
+def _ask_everything(insp):
+    for name in insp.layer_names:
+        insp.outputs(name), insp.gradients(name), insp.gradients(name, "weights")
+
+
+def test_after_a_refresh_one_pass_serves_everything_without_retracing(rng):
     model = stacked_lstm()
     x, y = batch(rng)
     insp = Inspector(model, x, y)
-    for name in insp.layer_names:
-        insp.outputs(name), insp.gradients(name), insp.gradients(name, "weights")
-    assert insp.compute_count == 1
-    other = Inspector(model, x + 1, y)  # same signature: shares the trace
-    other.gradients("lstm")
-    engine = _engine.engine_for(model)
-    assert engine._full_fn.experimental_get_tracing_count() == 1
+    _ask_everything(insp)      # outputs, then gradients, then weight-gradients
+    first = insp.compute_count
+    traces = _engine.engine_for(model)._full_fn.experimental_get_tracing_count()
+    insp.refresh()
+    _ask_everything(insp)
+    assert insp.compute_count == first + 1
+    other = Inspector(model, x + 1, y)  # same input signature: same trace
+    other.gradients("lstm", "weights")
+    assert _engine.engine_for(model)._full_fn.experimental_get_tracing_count() == traces
     assert not np.array_equal(other.outputs("lstm"), insp.outputs("lstm"))
+
+
+def test_weight_gradients_are_computed_only_once_asked_for(rng):
+    model = stacked_lstm()
+    x, y = batch(rng)
+    insp = Inspector(model, x, y)
+    insp.gradients("lstm")
+    assert insp._snapshot["pass"]["weight_gradients"] is None
+    insp.gradients("lstm", "weights")
+    assert insp.compute_count == 2
+    insp.refresh()
+    insp.outputs("lstm")
+    assert insp._snapshot["pass"]["weight_gradients"] is not None  # sticky after refresh
 
 
 def test_refresh_recomputes_once_and_tells_observers(rng):

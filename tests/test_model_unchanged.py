@@ -23,7 +23,6 @@ def test_every_inspection_leaves_the_model_bit_for_bit_unchanged(rng, learning_p
     insp.rnn("bigru"), insp.rnn("bigru", "gradients")
     get_outputs(model, "*", x), get_gradients(model, "*", x, y, mode="weights")
     assert_same_state(before, model_state(model))
-    assert insp.compute_count == 1
 
 
 def test_training_mode_really_is_training_mode(rng):

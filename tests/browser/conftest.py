@@ -15,7 +15,8 @@ import lab as labmod  # noqa: E402
 def lab(tmp_path_factory):
     """A running ``lab.Lab`` (``.url``, ``.token``, ``.root_dir``) serving a tmp dir."""
     if not os.path.exists(labmod.CHROMIUM):
-        pytest.skip(f"{labmod.CHROMIUM} not installed")
+        pytest.fail(f"{labmod.CHROMIUM} is missing: `make test` installs it "
+                    f"(scripts/ensure-chromium)")
     with labmod.running_lab(tmp_path_factory.mktemp("lab-root")) as server:
         yield server
 

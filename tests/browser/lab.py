@@ -7,8 +7,9 @@ Playwright so that pytest fixtures and plain scripts can share it.
 Reading kernel state: after a notebook ran in the page, ``kernel_value`` asks
 the *same* kernel directly over ZMQ (``jupyter_client`` + the connection file
 in our private runtime dir).  That needs no typing into CodeMirror and no
-output scraping, and the request is queued on the kernel's shell channel
-behind any comm messages the page already sent, so it sees their effects.
+output scraping.  It is queued on the kernel's shell channel behind the
+comm messages from the page that reached the kernel first, so wait for a
+visible consequence of a browser action (e.g. a repaint) before asking.
 """
 
 import contextlib

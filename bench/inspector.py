@@ -1,0 +1,78 @@
+"""Inspector refresh cost vs one training step, on the issue's reference model.
+
+LSTM(256, return_sequences=True) -> LSTM(256), x (16, 100, 16). Prints medians
+measured in one run and their ratio (machines here are noisy: compare ratios).
+"""
+import os
+import statistics
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+from seernn_widgets import Inspector  # noqa: E402
+
+
+def median_seconds(fn, repeats):
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main(repeats=15):
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((16, 100, 16)).astype("float32")
+    y = rng.standard_normal((16, 256)).astype("float32")
+    ipt = keras.Input((100, 16))
+    h = keras.layers.LSTM(256, return_sequences=True, name="lstm_1")(ipt)
+    out = keras.layers.LSTM(256, name="lstm_2")(h)
+    model = keras.Model(ipt, out)
+    model.compile(keras.optimizers.Adam(1e-3), "mse")
+
+    def refresh(weight_gradients):
+        insp.refresh()
+        for name in ("lstm_1", "lstm_2"):
+            insp.outputs(name), insp.gradients(name)
+            if weight_gradients:
+                insp.gradients(name, "weights")
+
+    def timed(fn):
+        start = time.perf_counter()
+        fn()
+        return time.perf_counter() - start
+
+    light = Inspector(model, x, y)  # never asked for weight-gradients
+    insp = Inspector(model, x, y)
+    for _ in range(3):  # trace and warm up all three
+        model.train_on_batch(x, y)
+        light.refresh(), light.gradients("lstm_1")
+        refresh(True)
+    # interleaved, so that machine noise hits all alike
+    train, outputs_only, full = [], [], []
+    passes_before = insp.compute_count
+    for _ in range(repeats):
+        train.append(timed(lambda: model.train_on_batch(x, y)))
+        outputs_only.append(timed(lambda: (light.refresh(), light.outputs("lstm_1"),
+                                           light.gradients("lstm_2"))))
+        full.append(timed(lambda: refresh(True)))
+    train_s = statistics.median(train)
+    out_s, full_s = statistics.median(outputs_only), statistics.median(full)
+    cached_s = median_seconds(lambda: insp.gradients("lstm_2"), 200)
+    print("inspector benchmark: LSTM(256)->LSTM(256), x (16, 100, 16), "
+          f"medians of {repeats}")
+    print(f"  train_on_batch                         {1e3 * train_s:7.1f} ms")
+    print(f"  refresh: outputs + output-grads        {1e3 * out_s:7.1f} ms   "
+          f"ratio {out_s / train_s:.2f}")
+    print(f"  refresh: + weight-grads of both layers {1e3 * full_s:7.1f} ms   "
+          f"ratio {full_s / train_s:.2f}  (target <= 0.6)")
+    print(f"  cached repeat request                  {1e3 * cached_s:7.3f} ms (target < 1 ms)")
+    print(f"  passes per full refresh                {(insp.compute_count - passes_before) / repeats:7.2f}")
+
+
+if __name__ == "__main__":
+    main()
