@@ -1,0 +1,92 @@
+"""What each view draws, cut from the inspector's arrays (pure NumPy).
+
+Every function takes full arrays plus control state and returns the array to
+draw, so the widgets stay thin and these rules are tested without a browser.
+"""
+import numpy as np
+
+DIRECTIONS = ("both", "forward", "backward")
+
+
+def pick_sample(data, sample):
+    """data[sample], or all samples for sample == 'all'."""
+    return data if sample == "all" else data[sample]
+
+
+def direction_channels(n_channels, direction):
+    """Channel slice of one direction in a concat-Bidirectional output:
+    forward units first, then backward ones."""
+    half = n_channels // 2
+    return {"both": slice(None), "forward": slice(0, half),
+            "backward": slice(half, None)}[direction]
+
+
+def reflect_half(sequence, bidirectional=True):
+    """Flip the second half of the channels along time, as see-rnn does:
+    for a concat-Bidirectional layer these are the backward units, shown
+    then in the order that direction reads the sequence. `sequence` is
+    (..., timesteps, channels)."""
+    out = np.array(sequence, copy=True)
+    half = out.shape[-1] // 2
+    out[..., half:] = out[..., ::-1, half:]
+    return out
+
+
+def features_2d(data, sample=0, direction="both", reflect=False,
+                timesteps_xaxis=True):
+    """One sample of (samples, timesteps, channels) as the image to draw:
+    (channels, timesteps) with timesteps on the x axis, else transposed.
+    `reflect` flips the backward half (see `reflect_half`) before the
+    direction is picked, so 'backward' shows that half flipped too."""
+    seq = pick_sample(data, sample)
+    if reflect:
+        seq = reflect_half(seq)
+    seq = seq[..., direction_channels(seq.shape[-1], direction)]
+    image = seq.T if timesteps_xaxis else seq
+    return np.ascontiguousarray(image, dtype=np.float32)
+
+
+def features_1d(data, channels, sample="all", direction="both"):
+    """{channel: (samples, timesteps) lines} for the channels to plot;
+    `channels` index the channels of the chosen direction."""
+    data = data[..., direction_channels(data.shape[-1], direction)]
+    picked = data if sample == "all" else data[sample:sample + 1]
+    return {c: np.asarray(picked[..., c], dtype=np.float32) for c in channels}
+
+
+def features_0d(data, direction="both"):
+    """(samples, units) of a 2-D array (e.g. return_sequences=False)."""
+    return np.asarray(data[..., direction_channels(data.shape[-1], direction)],
+                      dtype=np.float32)
+
+
+def auto_norm(data):
+    """Symmetric colour range ±max|value| over the finite values (±1 if none)."""
+    finite = np.abs(np.asarray(data)[np.isfinite(data)])
+    peak = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+    return (-peak, peak)
+
+
+def histogram(values, bins=50, value_range=None):
+    """(counts, edges, n_nan, n_inf): np.histogram of the finite values, and
+    how many were NaN/Inf (left out of the counts, never silently zeroed)."""
+    values = np.asarray(values).ravel()
+    finite = values[np.isfinite(values)]
+    if value_range is None and finite.size:
+        lo, hi = float(finite.min()), float(finite.max())
+        value_range = (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)
+    counts, edges = np.histogram(finite, bins=bins, range=value_range)
+    return counts, edges, int(np.isnan(values).sum()), int(np.isinf(values).sum())
+
+
+def rnn_matrix(rnn_arrays, direction, kernel, absolute_value=False):
+    """One kernel's matrix as drawn by RNNHeatmap: rows are the kernel's
+    inputs (bias rows: 1, or 2 for GRU reset_after), columns the gates' units
+    side by side; returned with the gate boundaries (column indices)."""
+    matrix = np.atleast_2d(rnn_arrays.arrays[(direction, kernel)])
+    if absolute_value:
+        matrix = np.abs(matrix)
+    n_gates = max(len(rnn_arrays.info.gates), 1)
+    units = matrix.shape[-1] // n_gates
+    boundaries = [units * g for g in range(1, n_gates)]
+    return np.ascontiguousarray(matrix, dtype=np.float32), boundaries

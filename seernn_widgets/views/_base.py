@@ -1,0 +1,210 @@
+"""`View`: a figure plus live controls over one layer of a shared Inspector.
+
+Each control is a traitlet of the same name on the view (`w.sample = 3` does
+what the slider does, and the slider follows); invalid values raise a
+TraitError naming what is allowed and leave the view as it was. Control
+changes re-slice the inspector's cached arrays and never recompute the model.
+"""
+import ipywidgets as widgets
+import numpy as np
+import traitlets
+from traitlets import TraitError
+
+from ..inspector import Inspector
+from ..slicing import DIRECTIONS
+
+
+def _is_bidirectional_concat(layer):
+    return getattr(layer, "merge_mode", None) == "concat" and hasattr(layer, "backward_layer")
+
+
+class View(widgets.VBox):
+    """Base class: subclasses set `modes` and `controls` and implement
+    `layer_choices`, `_build`, `_redraw` and `view_data`."""
+
+    modes = ("outputs", "gradients")
+    controls = ("layer", "mode")  # the traits that redraw the view
+
+    layer = traitlets.Unicode()
+    mode = traitlets.Unicode()
+
+    def __init__(self, inspector, layer=None, mode=None, *, input_data=None,
+                 labels=None, **controls):
+        if not isinstance(inspector, Inspector):
+            inspector = Inspector(inspector, input_data, labels)
+        self.inspector = inspector
+        self._ready = False
+        super().__init__()
+        self.add_class("seernn-view")
+        choices = self.layer_choices()
+        self.layer = choices[0] if layer is None else self._layer_name(layer)
+        self.mode = self.modes[0] if mode is None else mode
+        for name, value in controls.items():
+            if name not in self.controls:
+                raise TypeError(f"{type(self).__name__} has no control {name!r}; "
+                                f"its controls are {list(self.controls)}")
+            setattr(self, name, value)
+        self._build()
+        self._ready = True
+        self._redraw()
+        inspector.observe(self._on_refresh)
+
+    # -- to override -----------------------------------------------------------
+    def layer_choices(self):
+        """Names of the layers this view can show."""
+        return self.inspector.layer_names
+
+    def _build(self):
+        """Create figure and control widgets (self.children)."""
+        raise NotImplementedError
+
+    def view_data(self):
+        """The NumPy array(s) drawn now, after all slicing."""
+        raise NotImplementedError
+
+    # -- shared behaviour --------------------------------------------------------
+    def _layer_name(self, layer):
+        return self.inspector.layer(layer).name
+
+    @traitlets.validate("layer")
+    def _check_layer(self, proposal):
+        choices = self.layer_choices()
+        try:
+            name = self._layer_name(proposal["value"])
+        except KeyError as e:
+            raise TraitError(f"{e}; {type(self).__name__} can show {choices}") from e
+        if name not in choices:
+            layer = self.inspector.layer(name)
+            raise TraitError(
+                f"{type(self).__name__} cannot show layer {name!r} "
+                f"({type(layer).__name__}); layers it can show: {choices}")
+        return name
+
+    @traitlets.validate("mode")
+    def _check_mode(self, proposal):
+        if proposal["value"] not in self.modes:
+            raise TraitError(f"mode must be one of {list(self.modes)}, "
+                             f"got {proposal['value']!r}")
+        return proposal["value"]
+
+    @traitlets.observe(traitlets.All)
+    def _on_control(self, change):
+        if self._ready and change["name"] in self.controls:
+            self._redraw(change["name"])
+
+    def _on_refresh(self, _inspector):
+        self._redraw("refresh")
+
+    def _redraw(self, reason="init"):
+        """Redraw after control `reason` changed (or 'init' / 'refresh')."""
+        raise NotImplementedError
+
+    def layer_object(self):
+        return self.inspector.layer(self.layer)
+
+    def is_bidirectional(self):
+        return _is_bidirectional_concat(self.layer_object())
+
+    def __repr__(self):  # never print the arrays
+        return f"{type(self).__name__}(layer={self.layer!r}, mode={self.mode!r})"
+
+
+def validate_sample(view, value, allow_all=False, n=None):
+    """An int in [0, n) (n: the batch size by default), or 'all' where
+    overlaying makes sense."""
+    n = view.inspector.batch_size if n is None else n
+    if allow_all and value == "all":
+        return value
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
+            or not 0 <= value < n:
+        allowed = f"an int in [0, {n - 1}]" + (" or 'all'" if allow_all else "")
+        raise TraitError(f"sample must be {allowed}, got {value!r}")
+    return int(value)
+
+
+def validate_direction(view, value):
+    allowed = DIRECTIONS if view.is_bidirectional() else ("both",)
+    if value not in allowed:
+        raise TraitError(f"direction must be one of {list(allowed)} for layer "
+                         f"{view.layer!r}, got {value!r}")
+    return value
+
+
+def validate_norm(value):
+    """None (auto: symmetric ±max|value|) or (min, max) with min <= max."""
+    if value is None:
+        return None
+    try:
+        lo, hi = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise TraitError(f"norm must be None (auto) or (min, max), got {value!r}") from None
+    if not lo <= hi:
+        raise TraitError(f"norm must have min <= max, got ({lo}, {hi})")
+    return (lo, hi)
+
+
+def dropdown(view, name, options, description):
+    """A Dropdown kept two-way in step with trait `name` of `view`."""
+    control = widgets.Dropdown(options=options, value=getattr(view, name),
+                               description=description)
+    widgets.link((view, name), (control, "value"))
+    control.add_class(f"seernn-{name}")
+    return control
+
+
+def sample_slider(view):
+    control = widgets.IntSlider(min=0, max=view.inspector.batch_size - 1,
+                                value=view.sample if view.sample != "all" else 0,
+                                description="sample", continuous_update=True)
+    control.add_class("seernn-sample")
+
+    def to_view(change):
+        if view.sample != "all":
+            view.sample = change["new"]
+
+    def to_slider(change):
+        if change["new"] != "all":
+            control.value = change["new"]
+
+    control.observe(to_view, "value")
+    view.observe(to_slider, "sample")
+    return control
+
+
+def norm_controls(view):
+    """A range slider plus an 'auto' checkbox, both following `view.norm`."""
+    auto = widgets.Checkbox(value=view.norm is None, description="auto norm",
+                            indent=False)
+    auto.add_class("seernn-norm-auto")
+    rng = widgets.FloatRangeSlider(min=-1, max=1, value=(-1, 1), step=1e-4,
+                                   description="norm", continuous_update=False,
+                                   readout_format=".2e")
+    rng.add_class("seernn-norm")
+
+    def from_auto(change):
+        view.norm = None if change["new"] else tuple(rng.value)
+
+    def from_range(change):
+        if not auto.value or view.norm is not None:
+            view.norm = tuple(change["new"])
+        auto.value = False
+
+    def from_view(change):
+        auto.value = change["new"] is None
+        if change["new"] is not None:
+            widen_range(rng, change["new"])
+            rng.value = change["new"]
+
+    auto.observe(from_auto, "value")
+    rng.observe(from_range, "value")
+    view.observe(from_view, "norm")
+    return widgets.HBox([rng, auto]), rng
+
+
+def widen_range(slider, bounds):
+    """Make the range slider's limits cover `bounds` (with room around)."""
+    lo, hi = bounds
+    span = max(abs(lo), abs(hi), 1e-12) * 2
+    if lo < slider.min or hi > slider.max:
+        slider.min, slider.max = -span, span
+        slider.step = span / 1000

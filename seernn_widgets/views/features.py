@@ -1,0 +1,118 @@
+"""Features2D: channels x timesteps heatmap of one sample (see-rnn features_2D)."""
+import ipywidgets as widgets
+import traitlets
+
+from .. import slicing
+from ..stats import detect_nans
+from ._base import (View, dropdown, norm_controls, sample_slider, validate_direction,
+                    validate_norm, validate_sample, widen_range)
+from ._heatmap import Heatmap
+
+
+def sequence_data(inspector, layer, mode):
+    """The (samples, timesteps, channels) array a sequence view shows:
+    outputs, output-gradients, or a 3-D kernel (e.g. Conv1D's, whose first
+    axis then plays the samples)."""
+    if mode == "outputs":
+        return inspector.outputs(layer)
+    if mode == "gradients":
+        return inspector.gradients(layer, "outputs")
+    return inspector.weights(layer)[0]
+
+
+class Features2D(View):
+    """Heatmap of one sample: channels (y) x timesteps (x), diverging colours
+    centred on 0 (NaN in yellow).
+
+    Example:
+        Features2D(insp, layer='bidirectional', mode='gradients', reflect_half=True)
+    """
+
+    modes = ("outputs", "gradients", "weights")
+    controls = ("layer", "mode", "sample", "direction", "norm", "reflect_half",
+                "timesteps_xaxis")
+
+    sample = traitlets.Int(0)
+    direction = traitlets.Unicode("both")
+    norm = traitlets.Any(None)          # None = auto: ±max|value|
+    reflect_half = traitlets.Bool(False)
+    timesteps_xaxis = traitlets.Bool(True)
+
+    def layer_choices(self):
+        return [layer.name for layer in self._layers()
+                if len(layer.output.shape) == 3
+                or (layer.weights and len(layer.weights[0].shape) == 3)]
+
+    def _layers(self):
+        return [self.inspector.layer(name) for name in self.inspector.layer_names]
+
+    @traitlets.validate("sample")
+    def _check_sample(self, proposal):
+        return validate_sample(self, proposal["value"], n=len(self._data()))
+
+    @traitlets.validate("direction")
+    def _check_direction(self, proposal):
+        return validate_direction(self, proposal["value"])
+
+    @traitlets.validate("norm")
+    def _check_norm(self, proposal):
+        return validate_norm(proposal["value"])
+
+    @traitlets.validate("mode")
+    def _check_mode_fits_layer(self, proposal):
+        mode = super()._check_mode(proposal)
+        shape = (self.inspector.layer(self.layer).weights[0].shape
+                 if mode == "weights" and self.inspector.layer(self.layer).weights else
+                 self.inspector.layer(self.layer).output.shape)
+        if len(shape) != 3:
+            raise traitlets.TraitError(
+                f"Features2D needs a 3-D array; layer {self.layer!r} gives "
+                f"{mode} of shape {tuple(shape)}")
+        return mode
+
+    def _data(self):
+        return sequence_data(self.inspector, self.layer, self.mode)
+
+    def view_data(self):
+        return slicing.features_2d(self._data(), self.sample, self.direction,
+                                   self.reflect_half, self.timesteps_xaxis)
+
+    def _build(self):
+        image = self.view_data()
+        self.heatmap = Heatmap(image, self.norm or slicing.auto_norm(image),
+                               css_class="seernn-features2d")
+        self.sample_control = sample_slider(self)
+        self.direction_control = dropdown(self, "direction", slicing.DIRECTIONS, "direction")
+        norm_box, self.norm_slider = norm_controls(self)
+        reflect = widgets.Checkbox(description="reflect_half", indent=False)
+        widgets.link((self, "reflect_half"), (reflect, "value"))
+        reflect.add_class("seernn-reflect_half")
+        top = widgets.HBox([dropdown(self, "layer", self.layer_choices(), "layer"),
+                            dropdown(self, "mode", self.modes, "mode"),
+                            self.direction_control])
+        self.children = [top, self.heatmap.figure,
+                         widgets.HBox([self.sample_control, reflect]), norm_box]
+
+    def _redraw(self, reason="init"):
+        if reason in ("layer", "mode"):
+            self._ready = False  # re-fit dependent controls without redrawing
+            if not self.is_bidirectional():
+                self.direction = "both"
+            self.sample = min(self.sample, len(self._data()) - 1)
+            self._ready = True
+        self.direction_control.layout.display = None if self.is_bidirectional() else "none"
+        self.sample_control.max = len(self._data()) - 1
+        if reason == "norm" and self.norm is not None:
+            self.heatmap.set_norm(self.norm)   # colours only, no new image
+            return
+        image = self.view_data()
+        norm = self.norm or slicing.auto_norm(image)
+        widen_range(self.norm_slider, norm)
+        self.heatmap.show(image, norm, title=self._title(image))
+
+    def _title(self, image):
+        what = {"outputs": "outputs", "gradients": "gradients", "weights": "kernel"}[self.mode]
+        nans = detect_nans(image)
+        return (f"{self.layer} {what} - sample {self.sample}"
+                + (f" - {self.direction}" if self.direction != "both" else "")
+                + (f" - {nans} (yellow)" if nans else ""))
