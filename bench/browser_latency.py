@@ -114,7 +114,7 @@ def new_range(i):
     return t0
 
 fig = bqplot.Figure(marks=[mark], axes=[
-    bqplot.Axis(scale=sx), bqplot.Axis(scale=sy, orientation="vertical")])
+    bqplot.Axis(scale=sx), bqplot.Axis(scale=sy, side="left")])
 fig.add_class("seernn-bench");  # returns fig: ";" avoids a 2nd display
 """
 

@@ -27,10 +27,9 @@ class Heatmap:
                             scales={"x": self.x_scale, "y": self.y_scale,
                                     "image": self.colour_scale})
         self.x_axis = bqplot.Axis(scale=self.x_scale, label=x_label)
-        self.y_axis = bqplot.Axis(scale=self.y_scale, orientation="vertical",
+        self.y_axis = bqplot.Axis(scale=self.y_scale, side="left",
                                   label=y_label)
-        colour_bar = bqplot.ColorAxis(scale=self.colour_scale, side="right",
-                                      orientation="vertical")
+        colour_bar = bqplot.ColorAxis(scale=self.colour_scale, side="right")
         self.figure = bqplot.Figure(
             marks=[self.mark], axes=[self.x_axis, self.y_axis, colour_bar],
             title=title, background_style={"fill": NAN_COLOUR},

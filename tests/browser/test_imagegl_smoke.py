@@ -30,7 +30,7 @@ colours = bqplot.ColorScale(scheme="RdBu", min=-2, max=2)
 image = ImageGL(image=frame(0), x=(0, 1024), y=(0, 256),
                 scales={"x": sx, "y": sy, "image": colours})
 fig = bqplot.Figure(marks=[image], axes=[
-    bqplot.Axis(scale=sx), bqplot.Axis(scale=sy, orientation="vertical")])
+    bqplot.Axis(scale=sx), bqplot.Axis(scale=sy, side="left")])
 fig.add_class("seernn-smoke");  # add_class returns the widget: ";" stops a 2nd display
 """
 
