@@ -172,28 +172,31 @@ def sample_slider(view):
 
 
 def norm_controls(view):
-    """A range slider plus an 'auto' checkbox, both following `view.norm`."""
+    """A range slider plus an 'auto' checkbox, both following `view.norm`.
+    In auto mode the slider shows the range in effect (see `show_norm`)."""
     auto = widgets.Checkbox(value=view.norm is None, description="auto norm",
                             indent=False)
     auto.add_class("seernn-norm-auto")
-    rng = widgets.FloatRangeSlider(min=-1, max=1, value=(-1, 1), step=1e-4,
+    rng = widgets.FloatRangeSlider(min=-1, max=1, value=(-1, 1), step=1e-3,
                                    description="norm", continuous_update=False,
                                    readout_format=".2e")
     rng.add_class("seernn-norm")
+    rng.showing = False  # True while show_norm moves it: not a user's choice
 
     def from_auto(change):
-        view.norm = None if change["new"] else tuple(rng.value)
+        if not rng.showing:
+            view.norm = None if change["new"] else tuple(rng.value)
 
     def from_range(change):
-        if not auto.value or view.norm is not None:
+        if not rng.showing:
             view.norm = tuple(change["new"])
-        auto.value = False
 
     def from_view(change):
+        rng.showing = True
         auto.value = change["new"] is None
+        rng.showing = False
         if change["new"] is not None:
-            widen_range(rng, change["new"])
-            rng.value = change["new"]
+            show_norm(rng, change["new"])
 
     auto.observe(from_auto, "value")
     rng.observe(from_range, "value")
@@ -201,10 +204,22 @@ def norm_controls(view):
     return widgets.HBox([rng, auto]), rng
 
 
-def widen_range(slider, bounds):
-    """Make the range slider's limits cover `bounds` (with room around)."""
-    lo, hi = bounds
+def show_norm(slider, norm):
+    """Show the colour range in effect on the slider without choosing it
+    (the limits widen to twice the range's size)."""
+    lo, hi = norm
     span = max(abs(lo), abs(hi), 1e-12) * 2
-    if lo < slider.min or hi > slider.max:
-        slider.min, slider.max = -span, span
-        slider.step = span / 1000
+    slider.showing = True
+    try:
+        if lo < slider.min or hi > slider.max or span < (slider.max - slider.min) / 20:
+            slider.min, slider.max = -span, span   # min first: span > 0 > -span
+            slider.step = span / 1000
+        slider.value = (lo, hi)
+    finally:
+        slider.showing = False
+
+
+def widen_range(slider, bounds):
+    """Kept for callers that only need the limits to cover `bounds`."""
+    show_norm(slider, slider.value if slider.value[0] <= bounds[0] and
+              bounds[1] <= slider.value[1] else bounds)

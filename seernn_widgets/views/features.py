@@ -5,7 +5,7 @@ import traitlets
 from .. import slicing
 from ..stats import detect_nans
 from ._base import (View, dropdown, norm_controls, sample_slider, validate_direction,
-                    validate_norm, validate_sample, widen_range)
+                    validate_norm, validate_sample, show_norm)
 from ._heatmap import Heatmap
 
 
@@ -107,7 +107,7 @@ class Features2D(View):
             return
         image = self.view_data()
         norm = self.norm or slicing.auto_norm(image)
-        widen_range(self.norm_slider, norm)
+        show_norm(self.norm_slider, norm)
         self.heatmap.show(image, norm, title=self._title(image))
 
     def _title(self, image):
