@@ -99,6 +99,12 @@ class View(widgets.VBox):
         """Redraw after control `reason` changed (or 'init' / 'refresh')."""
         raise NotImplementedError
 
+    def close(self):
+        """Stop following the inspector, then close as any widget."""
+        if self._on_refresh in self.inspector._listeners:
+            self.inspector.unobserve(self._on_refresh)
+        super().close()
+
     def layer_object(self):
         return self.inspector.layer(self.layer)
 
