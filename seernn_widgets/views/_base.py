@@ -224,8 +224,3 @@ def show_norm(slider, norm):
     finally:
         slider.showing = False
 
-
-def widen_range(slider, bounds):
-    """Kept for callers that only need the limits to cover `bounds`."""
-    show_norm(slider, slider.value if slider.value[0] <= bounds[0] and
-              bounds[1] <= slider.value[1] else bounds)

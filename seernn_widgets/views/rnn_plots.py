@@ -1,0 +1,308 @@
+"""RNNHistogram and RNNHeatmap: one RNN layer's weights (or weight-gradients)
+by kernel and gate (see-rnn rnn_histogram / rnn_heatmap)."""
+import bqplot
+import ipywidgets as widgets
+import numpy as np
+import traitlets
+from traitlets import TraitError
+
+from .. import rnn, slicing
+from ..stats import nan_inf_counts
+from ._base import View, dropdown, norm_controls, show_norm, validate_norm
+from ._heatmap import DIVERGING, GREYS, Heatmap
+
+EQUATE_AXES = (0, 1, 2)
+# kernels whose subplots share x/y ranges, per equate_axes
+SHARED_KERNELS = {0: (), 1: ("input", "recurrent"), 2: rnn.KERNELS}
+
+
+def nan_inf_text(nans, infs):
+    """'NaN 3, Inf 1' (only the non-zero parts), '' when there are none."""
+    return ", ".join(f"{name} {n}" for name, n in (("NaN", nans), ("Inf", infs)) if n)
+
+
+def finite_range(arrays):
+    """(min, max) over the finite values of all `arrays` (widened when equal),
+    None when there are none: the common bin range of shared subplots."""
+    finite = np.concatenate([np.asarray(a, dtype=np.float64).ravel() for a in arrays] or [[]])
+    finite = finite[np.isfinite(finite)]
+    if not finite.size:
+        return None
+    lo, hi = float(finite.min()), float(finite.max())
+    return (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)
+
+
+def _js_key(value):
+    """A number as JavaScript prints it: bqplot looks tick labels up by it."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+class _RNNView(View):
+    """What both RNN views share: recurrent layers only, weights or
+    weight-gradients, and a direction for Bidirectional layers."""
+
+    modes = ("weights", "gradients")
+    direction = traitlets.Unicode("forward")
+
+    def layer_choices(self):
+        layers = [self.inspector.layer(name) for name in self.inspector.layer_names]
+        names = [layer.name for layer in layers if rnn.is_recurrent(layer)]
+        if not names:
+            raise ValueError(
+                f"{type(self).__name__} needs an LSTM, GRU or SimpleRNN layer (or a "
+                f"Bidirectional of one); the model has "
+                f"{[f'{x.name} ({type(x).__name__})' for x in layers]}")
+        return names
+
+    def arrays(self):
+        """`rnn.RNNArrays` of the shown layer, from the inspector's cache."""
+        return self.inspector.rnn(self.layer, self.mode)
+
+    def info(self):
+        return rnn.info(self.layer_object())
+
+    @traitlets.validate("mode")
+    def _check_mode(self, proposal):
+        mode = super()._check_mode(proposal)
+        try:   # e.g. gradients without labels: refuse now, not mid-redraw
+            self.inspector.rnn(self.layer, mode)
+        except ValueError as e:
+            raise TraitError(str(e)) from e
+        return mode
+
+    @traitlets.validate("direction")
+    def _check_direction(self, proposal):
+        allowed = self.info().directions
+        if proposal["value"] not in allowed:
+            raise TraitError(f"direction must be one of {list(allowed)} for layer "
+                             f"{self.layer!r}, got {proposal['value']!r}")
+        return proposal["value"]
+
+    def _top_controls(self):
+        self.direction_control = dropdown(self, "direction", ("forward", "backward"),
+                                          "direction")
+        return widgets.HBox([dropdown(self, "layer", self.layer_choices(), "layer"),
+                             dropdown(self, "mode", self.modes, "mode"),
+                             self.direction_control])
+
+    def _fit_to_layer(self, reason):
+        """After a layer change, fall back to 'forward' if needed (no redraw)."""
+        directions = self.info().directions
+        if reason == "layer" and self.direction not in directions:
+            self._ready = False
+            self.direction = "forward"
+            self._ready = True
+        self.direction_control.layout.display = None if len(directions) > 1 else "none"
+
+    def _heading(self):
+        bidirectional = len(self.info().directions) > 1
+        return f"{self.layer} {self.mode}" + (f" ({self.direction})" if bidirectional else "")
+
+
+class _HistogramCell:
+    """A small bqplot Figure with a Bars mark: one gate of one kernel."""
+
+    def __init__(self):
+        self.x_scale = bqplot.LinearScale(allow_padding=False)
+        self.y_scale = bqplot.LinearScale(min=0.0, max=1.0, allow_padding=False)
+        empty = np.zeros(1, np.float32)
+        self.mark = bqplot.Bars(x=empty, y=empty, padding=0.0,
+                                scales={"x": self.x_scale, "y": self.y_scale})
+        axes = [bqplot.Axis(scale=self.x_scale, num_ticks=4, tick_format=".2g"),
+                bqplot.Axis(scale=self.y_scale, side="left", num_ticks=3)]
+        self.figure = bqplot.Figure(
+            marks=[self.mark], axes=axes, title_style={"font-size": "12px"},
+            fig_margin={"top": 30, "bottom": 25, "left": 40, "right": 10},
+            layout={"height": "170px", "width": "auto"})
+        self.figure.add_class("seernn-rnnhistogram")
+
+    def show(self, counts, edges, y_max, title):
+        centres = (edges[:-1] + edges[1:]) / 2
+        with self.mark.hold_sync():
+            self.mark.x = centres.astype(np.float32)
+            self.mark.y = counts.astype(np.float32)
+        with self.x_scale.hold_sync():
+            self.x_scale.min, self.x_scale.max = float(edges[0]), float(edges[-1])
+        self.y_scale.max = float(y_max)
+        self.figure.title = title
+
+
+class RNNHistogram(_RNNView):
+    """Grid of histograms: rows = kernels (input, recurrent, bias), columns =
+    gates, for one direction. NaN/Inf are left out of the counts and counted
+    in the subplot's title.
+
+    equate_axes: 0 each subplot its own ranges; 1 input and recurrent subplots
+    share x (the same bins) and y ranges; 2 the bias subplots too.
+
+    Example:
+        RNNHistogram(insp, 'bidirectional', direction='backward', equate_axes=2)
+    """
+
+    controls = ("layer", "mode", "direction", "equate_axes", "bins", "bias")
+
+    equate_axes = traitlets.Any(1)
+    bins = traitlets.Any(50)
+    bias = traitlets.Bool(True)
+
+    @traitlets.validate("equate_axes")
+    def _check_equate_axes(self, proposal):
+        value = proposal["value"]
+        if isinstance(value, (bool, np.bool_)) or value not in EQUATE_AXES:
+            raise TraitError(f"equate_axes must be one of {list(EQUATE_AXES)}, got {value!r}")
+        return int(value)
+
+    @traitlets.validate("bins")
+    def _check_bins(self, proposal):
+        value = proposal["value"]
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
+                or value < 1:
+            raise TraitError(f"bins must be an int >= 1, got {value!r}")
+        return int(value)
+
+    def _histograms(self):
+        """{(kernel, gate): (counts, edges, n_nan, n_inf)}; gate is None for
+        SimpleRNN. Shared subplots are binned over their common range."""
+        arrays = self.arrays()
+        kernels = [k for k in arrays.info.kernels if self.bias or k != "bias"]
+        gates = arrays.info.gates or (None,)
+        pieces = {(kernel, gate): piece for kernel in kernels
+                  for gate, piece in zip(gates, arrays.gates_of(self.direction, kernel))}
+        shared = SHARED_KERNELS[self.equate_axes]
+        common = finite_range([p for (k, _), p in pieces.items() if k in shared])
+        return {key: slicing.histogram(piece, self.bins, common if key[0] in shared else None)
+                for key, piece in pieces.items()}
+
+    def view_data(self):
+        return {key: (counts, edges) for key, (counts, edges, _, _) in self._histograms().items()}
+
+    def _build(self):
+        self.cells = {}   # (kernel, gate) -> _HistogramCell, kept across layers
+        self.heading = widgets.HTML()
+        self.heading.add_class("seernn-title")
+        self.grid = widgets.GridBox(layout={"width": "100%"})
+        self.grid.add_class("seernn-rnnhistogram-grid")
+        equate = dropdown(self, "equate_axes", [("0: own axes", 0), ("1: share kernels", 1),
+                                                ("2: share all", 2)], "equate axes")
+        bins = widgets.BoundedIntText(value=self.bins, min=1, max=10_000, description="bins")
+        widgets.link((self, "bins"), (bins, "value"))
+        bias = widgets.Checkbox(value=self.bias, description="bias", indent=False)
+        widgets.link((self, "bias"), (bias, "value"))
+        self.children = [self._top_controls(), self.heading, self.grid,
+                         widgets.HBox([equate, bins, bias])]
+
+    def _redraw(self, reason="init"):
+        self._fit_to_layer(reason)
+        histograms = self._histograms()
+        shared = SHARED_KERNELS[self.equate_axes]
+        common_y = max([h[0].max(initial=1) for (k, _), h in histograms.items() if k in shared],
+                       default=1)
+        for (kernel, gate), (counts, edges, nans, infs) in histograms.items():
+            if (kernel, gate) not in self.cells:
+                self.cells[(kernel, gate)] = _HistogramCell()
+            cell = self.cells[(kernel, gate)]
+            y_max = common_y if kernel in shared else counts.max(initial=1)
+            title = kernel if gate is None else f"{kernel}: {gate}"
+            bad = nan_inf_text(nans, infs)
+            cell.show(counts, edges, y_max, f"{title}  {bad}" if bad else title)
+        n_columns = max(len(self.info().gates), 1)
+        self.grid.layout.grid_template_columns = f"repeat({n_columns}, 1fr)"
+        self.grid.children = [self.cells[key].figure for key in histograms]
+        self.heading.value = f"<b>{self._heading()}</b>"
+
+
+class GateHeatmap(Heatmap):
+    """A Heatmap with vertical lines between gates and gate names as the
+    x tick labels (at each gate's centre)."""
+
+    def __init__(self, image, norm, **kwargs):
+        super().__init__(image, norm, **kwargs)
+        self.gate_lines = bqplot.Lines(x=[[0, 0]], y=[[0, 0]], colors=["black"],
+                                       stroke_width=1.5, visible=False,
+                                       scales={"x": self.x_scale, "y": self.y_scale})
+        self.figure.marks = [self.mark, self.gate_lines]
+
+    def show_gates(self, boundaries, gates, units, height):
+        """Lines at column `boundaries`; tick labels naming `gates`."""
+        with self.gate_lines.hold_sync():
+            self.gate_lines.visible = bool(boundaries)
+            if boundaries:
+                self.gate_lines.x = np.array([[b, b] for b in boundaries], np.float32)
+                self.gate_lines.y = np.array([[0, height]] * len(boundaries), np.float32)
+        centres = [units * (g + 0.5) for g in range(len(gates))]
+        with self.x_axis.hold_sync():
+            self.x_axis.tick_values = np.array(centres) if gates else None
+            self.x_axis.tick_labels = {_js_key(c): rnn.GATE_LABELS[g]
+                                       for c, g in zip(centres, gates)} or None
+            self.x_axis.label = f"{units} units per gate" if gates else "units"
+
+
+class RNNHeatmap(_RNNView):
+    """One heatmap per kernel (input, recurrent, bias) of one direction,
+    gates side by side and separated by lines; diverging colours centred
+    on 0, or |values| in greys from white (0) to black (max).
+
+    Example:
+        RNNHeatmap(insp, 'gru', mode='gradients', absolute_value=True)
+    """
+
+    controls = ("layer", "mode", "direction", "norm", "absolute_value")
+
+    norm = traitlets.Any(None)          # None = auto over the shown kernels
+    absolute_value = traitlets.Bool(False)
+
+    Y_LABELS = {"input": "input channels", "recurrent": "hidden units", "bias": ""}
+    HEIGHTS = {"input": 260, "recurrent": 260, "bias": 130}
+
+    @traitlets.validate("norm")
+    def _check_norm(self, proposal):
+        return validate_norm(proposal["value"])
+
+    def _matrices(self):
+        """{kernel: (matrix, gate boundaries)} of the shown direction."""
+        arrays = self.arrays()
+        return {kernel: slicing.rnn_matrix(arrays, self.direction, kernel, self.absolute_value)
+                for kernel in arrays.info.kernels}
+
+    def view_data(self):
+        return {kernel: matrix for kernel, (matrix, _) in self._matrices().items()}
+
+    def _auto_norm(self, data):
+        values = np.concatenate([m.ravel() for m in data.values()])
+        peak = slicing.auto_norm(values)[1]
+        return (0.0, peak) if self.absolute_value else (-peak, peak)
+
+    def _build(self):
+        self.heatmaps = {}   # kernel -> GateHeatmap, kept across layers
+        norm_box, self.norm_slider = norm_controls(self)
+        self._controls = (self._top_controls(), norm_box)
+
+    def _heatmap(self, kernel, image, norm):
+        if kernel not in self.heatmaps:
+            heatmap = GateHeatmap(image, norm, css_class="seernn-rnnheatmap",
+                                  y_label=self.Y_LABELS[kernel], height=self.HEIGHTS[kernel])
+            heatmap.figure.add_class(f"seernn-rnnheatmap-{kernel}")
+            self.heatmaps[kernel] = heatmap
+        return self.heatmaps[kernel]
+
+    def _redraw(self, reason="init"):
+        self._fit_to_layer(reason)
+        matrices = self._matrices()
+        data = {kernel: matrix for kernel, (matrix, _) in matrices.items()}
+        norm = self.norm or self._auto_norm(data)
+        show_norm(self.norm_slider, norm)
+        if reason == "norm":   # colours only, no new image
+            for kernel in data:
+                self.heatmaps[kernel].set_norm(norm)
+            return
+        info = self.info()
+        for kernel, (matrix, boundaries) in matrices.items():
+            heatmap = self._heatmap(kernel, matrix, norm)
+            heatmap.colour_scale.colors = GREYS if self.absolute_value else DIVERGING
+            bad = nan_inf_text(*nan_inf_counts(matrix))
+            title = (f"{self._heading()}: {kernel}"
+                     + (f"  {bad} (NaN yellow)" if bad else ""))
+            heatmap.show(matrix, norm, title)
+            heatmap.show_gates(boundaries, info.gates, info.units, matrix.shape[0])
+        top, norm_box = self._controls
+        self.children = [top, *(self.heatmaps[k].figure for k in data), norm_box]
