@@ -29,11 +29,10 @@ class Heatmap:
         self.x_axis = bqplot.Axis(scale=self.x_scale, label=x_label)
         self.y_axis = bqplot.Axis(scale=self.y_scale, side="left",
                                   label=y_label)
-        colour_bar = bqplot.ColorAxis(scale=self.colour_scale, side="right")
         self.figure = bqplot.Figure(
-            marks=[self.mark], axes=[self.x_axis, self.y_axis, colour_bar],
+            marks=[self.mark], axes=[self.x_axis, self.y_axis],
             title=title, background_style={"fill": NAN_COLOUR},
-            fig_margin={"top": 40, "bottom": 40, "left": 60, "right": 80},
+            fig_margin={"top": 40, "bottom": 40, "left": 60, "right": 20},
             layout={"height": f"{height}px", "width": "100%"})
         self.figure.add_class(css_class)
 

@@ -11,7 +11,7 @@ NOTEBOOK = "widgets.ipynb"
 SETUP = """
 import os
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
-from seernn_widgets import Inspector, Features2D
+from seernn_widgets import Inspector, Features2D, RNNHeatmap, RNNHistogram
 from seernn_widgets.demo import make_data, make_model
 x, y = make_data(n_samples=8)
 model = make_model()
@@ -28,9 +28,17 @@ def _cell(var, constructor):
     return f'{var} = {constructor}\n{var}.add_class("t-{var}");\n{var}'
 
 
+# RNN views: (variable, constructor, figure to watch) - driven by direction and norm
+RNN_WIDGETS = [
+    ("hm", 'RNNHeatmap(insp, "bilstm")', "seernn-rnnheatmap-recurrent"),
+    ("hist", 'RNNHistogram(insp, "bilstm", mode="gradients")', "seernn-rnnhistogram-grid"),
+]
+
+
 @pytest.fixture(scope="module")
 def notebook_page(browser_context, lab):
-    write_notebook(lab.root_dir / NOTEBOOK, [SETUP] + [_cell(v, c) for v, c, *_ in WIDGETS])
+    cells = [_cell(v, c) for v, c, *_ in WIDGETS + RNN_WIDGETS]
+    write_notebook(lab.root_dir / NOTEBOOK, [SETUP] + cells)
     page = browser_context.new_page()
     open_notebook(page, lab, NOTEBOOK)
     run_all(page)
@@ -63,4 +71,29 @@ def test_widget_renders_and_follows_the_mouse(notebook_page, lab, var, construct
         assert wait_pixels_change(target, before) != before, f"{var}: norm did not recolour"
         norm = kernel_value(lab, NOTEBOOK, f"{var}.norm")
         assert norm is not None and norm[0] < norm[1]
+        screenshot(view, f"{var}_norm")
+
+
+@pytest.mark.parametrize("var, constructor, figure_class", RNN_WIDGETS)
+def test_rnn_view_direction_and_norm_with_the_mouse(notebook_page, lab, var, constructor,
+                                                     figure_class):
+    page = notebook_page
+    view = page.locator(f".t-{var}")
+    figure = view.locator(f".{figure_class}").first
+    figure.wait_for()
+    target = figure.locator("canvas").first if "heatmap" in figure_class else figure
+    assert wait_pixels_nonblank(target, min_colours=4), f"{var}: figure is blank"
+    screenshot(view, f"{var}_initial")
+
+    before = pixel_hash(target)
+    view.locator(".seernn-direction select").select_option("backward")
+    assert wait_pixels_change(target, before) != before, f"{var}: direction did not redraw"
+    assert kernel_value(lab, NOTEBOOK, f"{var}.direction") == "backward"
+    screenshot(view, f"{var}_backward")
+
+    if view.locator(".seernn-norm").count():
+        before = pixel_hash(target)
+        drag_slider(page, f".t-{var} .seernn-norm", 0.3, handle=".noUi-handle-upper")
+        assert wait_pixels_change(target, before) != before, f"{var}: norm did not recolour"
+        assert kernel_value(lab, NOTEBOOK, f"{var}.norm") is not None
         screenshot(view, f"{var}_norm")
