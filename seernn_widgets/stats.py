@@ -31,7 +31,7 @@ def column_norms(w, norm_fn=(np.sqrt, np.square), axis=-1):
     """Norm of each slice of `w` along `axis`, the other axes collapsed:
     outer(sum(inner(w))) for norm_fn=(outer, inner) (the l2 norm by default)."""
     outer, inner = norm_fn if isinstance(norm_fn, (tuple, list)) else (np.sqrt, norm_fn)
-    w = np.asarray(w)
+    w = np.atleast_1d(w)
     axis = axis % w.ndim
     others = tuple(ax for ax in range(w.ndim) if ax != axis)
     return outer(np.sum(inner(w), axis=others))

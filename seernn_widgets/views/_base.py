@@ -37,6 +37,9 @@ class View(widgets.VBox):
         super().__init__()
         self.add_class("seernn-view")
         choices = self.layer_choices()
+        if not choices:
+            raise ValueError(f"{type(self).__name__} can show none of the layers of "
+                             f"model {inspector.model.name!r}: {inspector.layer_names}")
         self.layer = choices[0] if layer is None else self._layer_name(layer)
         self.mode = self.modes[0] if mode is None else mode
         for name, value in controls.items():
@@ -82,10 +85,13 @@ class View(widgets.VBox):
 
     @traitlets.validate("mode")
     def _check_mode(self, proposal):
-        if proposal["value"] not in self.modes:
-            raise TraitError(f"mode must be one of {list(self.modes)}, "
-                             f"got {proposal['value']!r}")
-        return proposal["value"]
+        mode = proposal["value"]
+        if mode not in self.modes:
+            raise TraitError(f"mode must be one of {list(self.modes)}, got {mode!r}")
+        if mode == "gradients" and self.inspector.y is None:
+            raise TraitError("mode 'gradients' needs labels (pass labels= to the "
+                             "Inspector); without them mode must be 'outputs'")
+        return mode
 
     @traitlets.observe(traitlets.All)
     def _on_control(self, change):

@@ -59,7 +59,7 @@ class Features2D(View):
         return validate_norm(proposal["value"])
 
     @traitlets.validate("mode")
-    def _check_mode_fits_layer(self, proposal):
+    def _check_mode(self, proposal):
         mode = super()._check_mode(proposal)
         shape = (self.inspector.layer(self.layer).weights[0].shape
                  if mode == "weights" and self.inspector.layer(self.layer).weights else

@@ -1,0 +1,334 @@
+"""Line views of one layer's outputs or gradients, as see-rnn's features_1D
+(one small plot per channel, values over timesteps) and features_0D (each
+unit's value across samples)."""
+import colorsys
+import html
+import math
+
+import bqplot
+import ipywidgets as widgets
+import numpy as np
+import traitlets
+from traitlets import TraitError
+
+from .. import slicing
+from ..stats import detect_nans
+from ._base import View, dropdown, sample_slider, validate_direction, validate_sample
+from .features import sequence_data
+
+DEFAULT_CHANNELS = 16   # layers can have hundreds of units: start with a few
+CATEGORY10 = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+              "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+
+
+def palette(n):
+    """n colours; colour k depends only on (k, n), so sample k (or unit k)
+    looks the same in every subplot and after every redraw."""
+    if n <= len(CATEGORY10):
+        return CATEGORY10[:n]
+    rgb = (colorsys.hls_to_rgb(k / n, 0.45, 0.7) for k in range(n))
+    return ["#%02x%02x%02x" % tuple(round(255 * c) for c in colour) for colour in rgb]
+
+
+def output_rank(layer):
+    """Rank of the layer's single symbolic output (None if it has not one)."""
+    try:
+        return len(layer.output.shape)
+    except (AttributeError, ValueError):
+        return None
+
+
+def first_channels(n):
+    return list(range(min(DEFAULT_CHANNELS, n)))
+
+
+def value_range(arrays):
+    """(min, max) over the finite values of `arrays`, widened when flat."""
+    values = np.concatenate([np.ravel(a) for a in arrays])
+    finite = values[np.isfinite(values)]
+    if not finite.size:
+        return (-1.0, 1.0)
+    lo, hi = float(finite.min()), float(finite.max())
+    return (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)
+
+
+def validate_channels(value, n, where):
+    """A non-empty list of distinct ints in [0, n)."""
+    try:
+        channels = list(value)
+    except TypeError:
+        channels = []
+    ints = all(isinstance(c, (int, np.integer)) and not isinstance(c, (bool, np.bool_))
+               for c in channels)
+    if not (channels and ints and all(0 <= c < n for c in channels)
+            and len(set(channels)) == len(channels)):
+        raise TraitError(f"channels must be a non-empty list of distinct ints in "
+                         f"[0, {n - 1}] ({where} has {n}), got {value!r}")
+    return [int(c) for c in channels]
+
+
+class _LayerArrayView(View):
+    """What both line views share: a layer's outputs or output-gradients of
+    a given rank, and a direction for concat-Bidirectional layers."""
+
+    rank = None  # the output rank the view shows
+    direction = traitlets.Unicode("both")
+
+    def layer_choices(self):
+        return [name for name in self.inspector.layer_names
+                if output_rank(self.inspector.layer(name)) == self.rank]
+
+    @traitlets.validate("direction")
+    def _check_direction(self, proposal):
+        return validate_direction(self, proposal["value"])
+
+    def _data(self):
+        return sequence_data(self.inspector, self.layer, self.mode)
+
+    def _units(self):
+        """Channels of the whole layer, from the static shape (no compute)."""
+        return int(self.layer_object().output.shape[-1])
+
+    def n_channels(self):
+        """Channels of the chosen direction."""
+        n = self._units()
+        return len(range(n)[slicing.direction_channels(n, self.direction)])
+
+    def _fit_direction(self):
+        """Back to 'both' on a layer without directions (called unready)."""
+        if not self.is_bidirectional():
+            self.direction = "both"
+
+    def _show_direction_control(self):
+        self.direction_control.layout.display = None if self.is_bidirectional() else "none"
+
+    def _top_controls(self):
+        self.direction_control = dropdown(self, "direction", slicing.DIRECTIONS, "direction")
+        return widgets.HBox([dropdown(self, "layer", self.layer_choices(), "layer"),
+                             dropdown(self, "mode", self.modes, "mode"),
+                             self.direction_control])
+
+    def _describe(self, values, extra=""):
+        """Title text: what is shown, and any NaN/Inf in it."""
+        nans = detect_nans(values)
+        return (f"{self.layer} {self.mode}{extra}"
+                + (f" - {self.direction}" if self.direction != "both" else "")
+                + (f" - {nans}" if nans else ""))
+
+
+class Features1D(_LayerArrayView):
+    """One small line plot per channel: value (y) vs timestep (x), samples
+    overlaid, sample k in the same colour in every plot.
+
+    Example:
+        Features1D(insp, 'lstm', mode='gradients', channels=[0, 3], n_rows=1)
+    """
+
+    rank = 3
+    controls = ("layer", "mode", "sample", "direction", "channels", "n_rows",
+                "share_xy")
+
+    sample = traitlets.Any("all")     # int or 'all'
+    channels = traitlets.Any()        # indices into the chosen direction's channels
+    n_rows = traitlets.Int(4, min=1)
+    share_xy = traitlets.Bool(True)   # one y range for all plots (fair comparison)
+
+    def __init__(self, inspector, layer=None, mode=None, **controls):
+        # direction first: channels are validated against its channel count
+        controls = dict(sorted(controls.items(), key=lambda kv: kv[0] != "direction"))
+        self._figures = []     # a pool, reused as the shown channels change
+        self._n_shown = 0      # channels of the direction last drawn
+        self._syncing = False
+        super().__init__(inspector, layer, mode, **controls)
+
+    @traitlets.default("channels")
+    def _default_channels(self):
+        return first_channels(self.n_channels())
+
+    @traitlets.validate("sample")
+    def _check_sample(self, proposal):
+        return validate_sample(self, proposal["value"], allow_all=True)
+
+    @traitlets.validate("channels")
+    def _check_channels(self, proposal):
+        where = f"layer {self.layer!r}" + (
+            f" direction {self.direction!r}" if self.direction != "both" else "")
+        return validate_channels(proposal["value"], self.n_channels(), where)
+
+    def view_data(self):
+        return slicing.features_1d(self._data(), self.channels, self.sample,
+                                   self.direction)
+
+    # -- widgets ------------------------------------------------------------------
+    def _build(self):
+        self.title = widgets.HTML()
+        self.title.add_class("seernn-title")
+        self.grid = widgets.GridBox(layout=widgets.Layout(width="100%"))
+        self.sample_control = sample_slider(self)
+        every = self.all_samples_control = widgets.Checkbox(
+            value=self.sample == "all", description="all samples", indent=False)
+        every.add_class("seernn-sample-all")
+        every.observe(lambda c: setattr(
+            self, "sample", "all" if c["new"] else self.sample_control.value), "value")
+        self.observe(lambda c: setattr(every, "value", c["new"] == "all"), "sample")
+        self.sample_control.observe(self._pick_sample, "value")
+        self.channel_control = widgets.SelectMultiple(description="channels", rows=6)
+        self.channel_control.add_class("seernn-channels")
+        self.channel_control.observe(self._channels_from_control, "value")
+        self.observe(self._sync_channel_control, "channels")
+        rows = widgets.BoundedIntText(min=1, max=10_000, description="n_rows",
+                                      layout=widgets.Layout(width="160px"))
+        widgets.link((self, "n_rows"), (rows, "value"))
+        share = widgets.Checkbox(description="share_xy", indent=False)
+        widgets.link((self, "share_xy"), (share, "value"))
+        self.children = [self._top_controls(), self.title, self.grid,
+                         widgets.HBox([self.sample_control, every, rows, share]),
+                         self.channel_control]
+
+    def _pick_sample(self, change):
+        """Moving the slider while 'all' are shown picks that sample."""
+        if self.sample == "all":
+            self.sample = change["new"]
+
+    def _channels_from_control(self, change):
+        if self._syncing:
+            return
+        try:
+            self.channels = list(change["new"])
+        except TraitError:      # e.g. nothing selected: show the view's channels again
+            self._sync_channel_control()
+
+    def _sync_channel_control(self, _change=None):
+        self._syncing = True
+        try:
+            n = self.n_channels()
+            if len(self.channel_control.options) != n:
+                self.channel_control.options = list(range(n))
+            self.channel_control.value = tuple(self.channels)
+        finally:
+            self._syncing = False
+
+    # -- drawing --------------------------------------------------------------------
+    def _redraw(self, reason="init"):
+        if reason in ("layer", "direction"):
+            self._ready = False   # re-fit dependent controls without redrawing
+            self._fit_direction()
+            self._fit_channels()
+            self._ready = True
+        if reason in ("init", "layer", "direction"):
+            self._show_direction_control()
+            self._sync_channel_control()
+        if reason == "n_rows":
+            return self._layout_grid()
+        data = self.view_data()
+        if reason != "share_xy":
+            self._draw_lines(data)
+        self._set_y_ranges(data)
+        self._n_shown = self.n_channels()
+
+    def _fit_channels(self):
+        """Keep the channels that still exist; the default follows the layer."""
+        n = self.n_channels()
+        kept = [c for c in self.channels if c < n]
+        if not kept or self.channels == first_channels(self._n_shown):
+            kept = first_channels(n)
+        self.channels = kept
+
+    def _draw_lines(self, data):
+        colours = palette(self.inspector.batch_size)
+        colours = colours if self.sample == "all" else [colours[self.sample]]
+        figures = self._figures_for(len(data))
+        for figure, (channel, lines) in zip(figures, data.items()):
+            mark = figure.marks[0]
+            with mark.hold_sync():
+                mark.x = np.arange(lines.shape[-1], dtype=np.float32)
+                mark.y = lines
+                mark.colors = colours
+            figure.title = f"channel {channel}"
+        self.grid.children = figures
+        self._layout_grid()
+        shown = "all samples" if self.sample == "all" else f"sample {self.sample}"
+        text = self._describe(np.stack(list(data.values())), f" - {shown}")
+        self.title.value = f"<b>{html.escape(text)}</b>"
+
+    def _figures_for(self, n):
+        while len(self._figures) < n:
+            self._figures.append(self._new_figure())
+        return self._figures[:n]
+
+    def _new_figure(self):
+        x_scale, y_scale = bqplot.LinearScale(), bqplot.LinearScale()
+        mark = bqplot.Lines(scales={"x": x_scale, "y": y_scale}, stroke_width=1.5)
+        figure = bqplot.Figure(
+            marks=[mark],
+            axes=[bqplot.Axis(scale=x_scale, num_ticks=4),
+                  bqplot.Axis(scale=y_scale, side="left", num_ticks=4,
+                              tick_format=".2g")],
+            fig_margin={"top": 25, "bottom": 25, "left": 50, "right": 10},
+            title_style={"font-size": "12px"},
+            layout=widgets.Layout(height="170px", width="100%", min_width="0"))
+        figure.add_class("seernn-features1d")
+        return figure
+
+    def _layout_grid(self):
+        columns = math.ceil(len(self.grid.children) / self.n_rows)
+        self.grid.layout.grid_template_columns = f"repeat({columns}, minmax(0, 1fr))"
+
+    def _set_y_ranges(self, data):
+        lo, hi = value_range(data.values()) if self.share_xy else (None, None)
+        for figure in self.grid.children:
+            scale = figure.marks[0].scales["y"]
+            with scale.hold_sync():
+                scale.min, scale.max = lo, hi
+
+
+class Features0D(_LayerArrayView):
+    """Each unit's value (y) at each sample (x) of a 2-D (samples, units)
+    array, e.g. a return_sequences=False RNN or a Dense layer; unit k has one
+    colour across samples (and directions).
+
+    Example:
+        Features0D(insp, 'bidirectional', mode='gradients', direction='backward')
+    """
+
+    rank = 2
+    controls = ("layer", "mode", "direction")
+
+    def view_data(self):
+        return slicing.features_0d(self._data(), self.direction)
+
+    def _build(self):
+        x_scale, y_scale = bqplot.LinearScale(), bqplot.LinearScale()
+        scales = {"x": x_scale, "y": y_scale}
+        self.x_axis = bqplot.Axis(scale=x_scale, label="sample", tick_format="d")
+        # points, not lines: samples have no order to connect (see-rnn scatters too)
+        self.points = bqplot.Scatter(scales=scales, default_size=24)
+        self.zero_line = bqplot.Lines(scales=scales, colors=["#000000"], stroke_width=1)
+        self.figure = bqplot.Figure(
+            marks=[self.zero_line, self.points],
+            axes=[self.x_axis, bqplot.Axis(scale=y_scale, side="left", tick_format=".2g")],
+            fig_margin={"top": 40, "bottom": 40, "left": 60, "right": 20},
+            layout=widgets.Layout(height="320px", width="100%"))
+        self.figure.add_class("seernn-features0d")
+        self.children = [self._top_controls(), self.figure]
+
+    def _redraw(self, reason="init"):
+        if reason == "layer":
+            self._ready = False
+            self._fit_direction()
+            self._ready = True
+        self._show_direction_control()
+        data = self.view_data()
+        n_samples, n_units = data.shape
+        units = self._units()
+        colours = palette(units)[slicing.direction_channels(units, self.direction)]
+        with self.points.hold_sync():
+            self.points.x = np.repeat(np.arange(n_samples, dtype=np.float32), n_units)
+            self.points.y = data.ravel()
+            self.points.colors = colours   # bqplot cycles them: point i is unit i % n_units
+        # integer ticks only: "d" would print 0.5 as "1"
+        self.x_axis.tick_values = np.arange(0, n_samples, max(1, n_samples // 16))
+        with self.zero_line.hold_sync():
+            self.zero_line.x = np.array([-0.5, n_samples - 0.5], dtype=np.float32)
+            self.zero_line.y = np.zeros(2, dtype=np.float32)
+        self.figure.title = self._describe(data)

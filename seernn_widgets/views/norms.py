@@ -1,0 +1,122 @@
+"""WeightNorms: see-rnn's weight-norm tracking (`weights_norm` with `_dict`)
+as a live plot: per-column l2 norms of each weight, summarised by max and
+mean, one point per inspector refresh."""
+from copy import deepcopy
+
+import bqplot
+import ipywidgets as widgets
+import numpy as np
+
+from .. import _layers
+from ..stats import column_norms
+from ._base import View, dropdown
+from .lines import palette
+
+STATS = {"max": np.max, "mean": np.mean}   # see-rnn weights_norm's stat_fns
+LINE_STYLES = {"max": "solid", "mean": "dashed"}
+
+
+class WeightNorms(View):
+    """Max (solid) and mean (dashed) of each weight's per-column l2 norms
+    against the optimizer step, recorded at construction and on every
+    `insp.refresh()` for all tracked layers, so switching `layer` shows the
+    whole history.
+
+    Example:
+        norms = WeightNorms(insp)            # every layer with weights
+        model.fit(x, y); insp.refresh()      # adds a point
+        norms.history()['steps']
+    """
+
+    modes = ("weights",)
+    controls = ("layer",)
+
+    def __init__(self, inspector, layer=None, **kwargs):
+        """`layer`: the layer to show (all layers with weights are tracked),
+        or a list of the layers to track (the first is shown)."""
+        many = isinstance(layer, (list, tuple))
+        self._tracked = list(layer) if many else None
+        self._steps = []
+        self._norms = {}   # layer name -> weight path -> stat -> [values]
+        self.lines = {}    # (weight path, stat) -> the Lines mark drawn
+        super().__init__(inspector, None if many else layer, **kwargs)
+
+    def layer_choices(self):
+        weighted = [layer.name for layer in _layers.weight_layers(self.inspector.model)]
+        if self._tracked is None:
+            return weighted
+        names = [self._layer_name(layer) for layer in self._tracked]
+        without = [name for name in names if name not in weighted]
+        if without or not names:
+            raise ValueError(f"WeightNorms tracks layers with weights; {without or names} "
+                             f"given, layers with weights: {weighted}")
+        return names
+
+    def history(self, layer=None):
+        """{'steps': [...], 'norms': {weight path: {'max': [...], 'mean': [...]}}}
+        recorded so far for `layer` (default: the one shown)."""
+        name = self.layer if layer is None else self._layer_name(layer)
+        if name not in self._norms:
+            raise ValueError(f"layer {name!r} is not tracked; tracked layers: "
+                             f"{list(self._norms)}")
+        return {"steps": list(self._steps), "norms": deepcopy(self._norms[name])}
+
+    def view_data(self):
+        return self.history()
+
+    def _record(self):
+        """One point for every tracked layer; x is the optimizer step, or the
+        number of points so far for a model without an optimizer."""
+        step = self.inspector.step
+        self._steps.append(len(self._steps) if step is None else step)
+        for name in self.layer_choices():
+            layer = self.inspector.layer(name)
+            per_weight = self._norms.setdefault(name, {})
+            for variable, w in zip(layer.weights, self.inspector.weights(layer)):
+                norms = column_norms(np.atleast_1d(w))  # atleast_1d: scalar weights
+                values = per_weight.setdefault(variable.path, {s: [] for s in STATS})
+                for stat, fn in STATS.items():
+                    values[stat].append(float(fn(norms)))
+
+    def _on_refresh(self, inspector):
+        self._record()
+        super()._on_refresh(inspector)
+
+    def _build(self):
+        self._record()
+        self.x_scale, self.y_scale = bqplot.LinearScale(), bqplot.LinearScale()
+        self.figure = bqplot.Figure(
+            axes=[bqplot.Axis(scale=self.x_scale, label="step"),
+                  bqplot.Axis(scale=self.y_scale, side="left",
+                              label="column l2 norm", tick_format=".3g")],
+            legend_location="top-right",
+            fig_margin={"top": 40, "bottom": 40, "left": 70, "right": 20},
+            layout=widgets.Layout(height="320px", width="100%"))
+        self.figure.add_class("seernn-weightnorms")
+        self.children = [dropdown(self, "layer", self.layer_choices(), "layer"),
+                         self.figure]
+
+    def _redraw(self, reason="init"):
+        data = self.view_data()
+        if reason in ("init", "layer"):
+            self._new_lines(data["norms"])
+        x = np.asarray(data["steps"], dtype=np.float32)
+        for (path, stat), mark in self.lines.items():
+            with mark.hold_sync():
+                mark.x, mark.y = x, np.asarray(data["norms"][path][stat], dtype=np.float32)
+        self.figure.title = f"{self.layer}: per-column l2 norms (max solid, mean dashed)"
+
+    def _new_lines(self, norms):
+        """One mark per (weight, stat): a weight's colour, a stat's dash."""
+        old, self.lines = list(self.lines.values()), {}
+        scales = {"x": self.x_scale, "y": self.y_scale}
+        for colour, path in zip(palette(len(norms)), norms):
+            name = path.removeprefix(self.layer + "/")
+            for stat in STATS:
+                self.lines[(path, stat)] = bqplot.Lines(
+                    scales=scales, colors=[colour], line_style=LINE_STYLES[stat],
+                    marker="circle", marker_size=16, labels=[f"{name} {stat}"],
+                    display_legend=True)
+        self.figure.marks = list(self.lines.values())
+        for mark in old:
+            mark.close()
