@@ -49,6 +49,8 @@ class Explorer(widgets.VBox):
         what_menu = widgets.Dropdown(options=WHATS, description="show")
         widgets.link((self, "layer"), (layer_menu, "value"))
         widgets.link((self, "what"), (what_menu, "value"))
+        layer_menu.add_class("seernn-explorer-layer")
+        what_menu.add_class("seernn-explorer-what")
         self._menus = widgets.HBox([layer_menu, what_menu])
         self._show()
 

@@ -11,7 +11,8 @@ NOTEBOOK = "widgets.ipynb"
 SETUP = """
 import os
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
-from seernn_widgets import Inspector, Features2D, RNNHeatmap, RNNHistogram
+from seernn_widgets import (Explorer, Features0D, Features1D, Features2D, Inspector,
+                            RNNHeatmap, RNNHistogram, WeightNorms)
 from seernn_widgets.demo import make_data, make_model
 x, y = make_data(n_samples=8)
 model = make_model()
@@ -21,6 +22,7 @@ insp = Inspector(model, x, y)
 # (variable, constructor, css class of its figure, has a norm slider)
 WIDGETS = [
     ("f2", 'Features2D(insp, "bilstm", mode="gradients")', "seernn-features2d", True),
+    ("f1", 'Features1D(insp, "lstm", channels=[0, 1, 2, 3])', "seernn-features1d", False),
 ]
 
 
@@ -35,9 +37,17 @@ RNN_WIDGETS = [
 ]
 
 
+# views driven by a dropdown: (variable, constructor, figure, dropdown class, option)
+MENU_WIDGETS = [
+    ("f0", 'Features0D(insp, "gru")', "seernn-features0d", "seernn-layer", "dense"),
+    ("wn", "WeightNorms(insp)", "seernn-weightnorms", "seernn-layer", "dense"),
+    ("ex", 'Explorer(insp, "lstm")', None, "seernn-explorer-what", "weights"),  # whole box
+]
+
+
 @pytest.fixture(scope="module")
 def notebook_page(browser_context, lab):
-    cells = [_cell(v, c) for v, c, *_ in WIDGETS + RNN_WIDGETS]
+    cells = [_cell(v, c) for v, c, *_ in WIDGETS + RNN_WIDGETS + MENU_WIDGETS]
     write_notebook(lab.root_dir / NOTEBOOK, [SETUP] + cells)
     page = browser_context.new_page()
     open_notebook(page, lab, NOTEBOOK)
@@ -97,3 +107,20 @@ def test_rnn_view_direction_and_norm_with_the_mouse(notebook_page, lab, var, con
         assert wait_pixels_change(target, before) != before, f"{var}: norm did not recolour"
         assert kernel_value(lab, NOTEBOOK, f"{var}.norm") is not None
         screenshot(view, f"{var}_norm")
+
+
+@pytest.mark.parametrize("var, constructor, figure_class, menu, option", MENU_WIDGETS)
+def test_view_follows_a_dropdown_chosen_with_the_mouse(notebook_page, lab, var, constructor,
+                                                        figure_class, menu, option):
+    page = notebook_page
+    view = page.locator(f".t-{var}")
+    target = view.locator(f".{figure_class}").first if figure_class else view
+    target.wait_for()
+    assert wait_pixels_nonblank(target, min_colours=4), f"{var}: figure is blank"
+    screenshot(view, f"{var}_initial")
+    before = pixel_hash(target)
+    view.locator(f".{menu} select").first.select_option(option)
+    assert wait_pixels_change(target, before) != before, f"{var}: did not redraw"
+    trait = "what" if var == "ex" else "layer"
+    assert kernel_value(lab, NOTEBOOK, f"{var}.{trait}") == option
+    screenshot(view, f"{var}_{option}")
