@@ -79,14 +79,19 @@ def histogram(values, bins=50, value_range=None):
     return counts, edges, int(np.isnan(values).sum()), int(np.isinf(values).sum())
 
 
-def rnn_matrix(rnn_arrays, direction, kernel, absolute_value=False):
+def rnn_matrix(rnn_arrays, direction, kernel, absolute_value=False, gate="all"):
     """One kernel's matrix as drawn by RNNHeatmap: rows are the kernel's
     inputs (bias rows: 1, or 2 for GRU reset_after), columns the gates' units
-    side by side; returned with the gate boundaries (column indices)."""
-    matrix = np.atleast_2d(rnn_arrays.arrays[(direction, kernel)])
+    side by side (or one gate's); returned with the gate boundaries (column
+    indices between gates)."""
+    if gate == "all":
+        matrix = rnn_arrays.arrays[(direction, kernel)]
+        n_gates = max(len(rnn_arrays.info.gates), 1)
+    else:
+        matrix, n_gates = rnn_arrays.gate(direction, kernel, gate), 1
+    matrix = np.atleast_2d(matrix)
     if absolute_value:
         matrix = np.abs(matrix)
-    n_gates = max(len(rnn_arrays.info.gates), 1)
     units = matrix.shape[-1] // n_gates
     boundaries = [units * g for g in range(1, n_gates)]
     return np.ascontiguousarray(matrix, dtype=np.float32), boundaries

@@ -286,3 +286,34 @@ def test_refresh_redraws_new_numbers(planted):
     np.testing.assert_array_equal(hist.cells[("recurrent", "c")].mark.y, counts)
     cell_gate = expected["recurrent"][:, 6:9]
     np.testing.assert_array_equal(counts, np.histogram(cell_gate, bins=edges)[0])
+
+
+@pytest.mark.parametrize("layer, gate, units", [("lstm", "f", 4), ("gru", "h", 3), ("bilstm", "o", 2)])
+def test_one_gate_shows_only_that_gates_columns(insp, layer, gate, units):
+    direction = "backward" if layer == "bilstm" else "forward"
+    heatmap = RNNHeatmap(insp, layer, direction=direction, gate=gate)
+    expected = kernels(insp, layer, direction)
+    for kernel, matrix in heatmap.view_data().items():
+        np.testing.assert_array_equal(matrix, gate_slice(expected[kernel], layer, gate, units))
+        assert not heatmap.heatmaps[kernel].gate_lines.visible
+    histogram = RNNHistogram(insp, layer, direction=direction, gate=gate, equate_axes=0)
+    assert {g for _, g in histogram.view_data()} == {gate}
+    counts, edges = histogram.view_data()[("recurrent", gate)]
+    np.testing.assert_array_equal(
+        counts, np.histogram(gate_slice(expected["recurrent"], layer, gate, units), bins=edges)[0])
+
+
+def test_gate_choices_follow_the_cell_and_are_absent_without_gates(insp):
+    view = RNNHeatmap(insp, "lstm", gate="c")
+    assert view.gate_control.options == ("all", "i", "f", "c", "o")
+    with pytest.raises(TraitError, match=r"\['all', 'i', 'f', 'c', 'o'\].*'z'"):
+        view.gate = "z"
+    assert view.gate == "c"
+    passes = insp.compute_count
+    view.layer = "gru"                                  # 'c' is no GRU gate: back to all
+    assert view.gate == "all" and view.gate_control.options == ("all", "z", "r", "h")
+    view.layer = "srnn"
+    assert view.gate_control.layout.display == "none"
+    with pytest.raises(TraitError, match=r"\['all'\]"):
+        view.gate = "i"
+    assert insp.compute_count == passes

@@ -34,6 +34,7 @@ class View(widgets.VBox):
             inspector = Inspector(inspector, input_data, labels)
         self.inspector = inspector
         self._ready = False
+        self.control_widgets = {}  # trait name -> the widget that sets it
         super().__init__()
         self.add_class("seernn-view")
         choices = self.layer_choices()
@@ -161,6 +162,7 @@ def dropdown(view, name, options, description):
                                description=description)
     widgets.link((view, name), (control, "value"))
     control.add_class(f"seernn-{name}")
+    view.control_widgets[name] = control
     return control
 
 

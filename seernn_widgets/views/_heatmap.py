@@ -28,7 +28,8 @@ class Heatmap:
                                     "image": self.colour_scale})
         self.x_axis = bqplot.Axis(scale=self.x_scale, label=x_label)
         self.y_axis = bqplot.Axis(scale=self.y_scale, side="left",
-                                  label=y_label)
+                                  label=y_label, tick_format="d",
+                                  num_ticks=min(h, 8))
         self.figure = bqplot.Figure(
             marks=[self.mark], axes=[self.x_axis, self.y_axis],
             title=title, background_style={"fill": NAN_COLOUR},
@@ -42,6 +43,7 @@ class Heatmap:
         with self.mark.hold_sync():
             if self.mark.x[1] != w or self.mark.y[1] != h:
                 self.mark.x, self.mark.y = (0, w), (0, h)
+                self.y_axis.num_ticks = min(h, 8)  # a 1-row bias gets one tick
             self.mark.image = np.ascontiguousarray(image, dtype=np.float32)
         self.set_norm(norm)
         if title is not None:

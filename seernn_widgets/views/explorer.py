@@ -93,6 +93,8 @@ class Explorer(widgets.VBox):
         if self.view is not None:
             self.view.close()
         self.view = cls(self.inspector, self.layer, mode=mode)
+        for name in ("layer", "mode"):  # the Explorer's own menus choose these
+            self.view.control_widgets[name].layout.display = "none"
         self.children = [self._menus, self.view]
 
     def view_data(self):

@@ -43,6 +43,7 @@ class _RNNView(View):
 
     modes = ("weights", "gradients")
     direction = traitlets.Unicode("forward")
+    gate = traitlets.Unicode("all")
 
     def layer_choices(self):
         layers = [self.inspector.layer(name) for name in self.inspector.layer_names]
@@ -78,21 +79,43 @@ class _RNNView(View):
                              f"{self.layer!r}, got {proposal['value']!r}")
         return proposal["value"]
 
+    @traitlets.validate("gate")
+    def _check_gate(self, proposal):
+        allowed = self.gate_choices()
+        if proposal["value"] not in allowed:
+            raise TraitError(f"gate must be one of {list(allowed)} for layer "
+                             f"{self.layer!r} ({self.info().cell}), got {proposal['value']!r}")
+        return proposal["value"]
+
+    def gate_choices(self):
+        return ("all", *self.info().gates)
+
+    def shown_gates(self):
+        """The gates drawn: all of the cell's, or the chosen one."""
+        return self.info().gates if self.gate == "all" else (self.gate,)
+
     def _top_controls(self):
         self.direction_control = dropdown(self, "direction", ("forward", "backward"),
                                           "direction")
+        self.gate_control = dropdown(self, "gate", self.gate_choices(), "gate")
         return widgets.HBox([dropdown(self, "layer", self.layer_choices(), "layer"),
                              dropdown(self, "mode", self.modes, "mode"),
-                             self.direction_control])
+                             self.direction_control, self.gate_control])
 
     def _fit_to_layer(self, reason):
-        """After a layer change, fall back to 'forward' if needed (no redraw)."""
-        directions = self.info().directions
-        if reason == "layer" and self.direction not in directions:
+        """After a layer change, fall back to 'forward' and 'all' where the
+        new layer lacks the direction or gate (no redraw)."""
+        info = self.info()
+        if reason == "layer":
             self._ready = False
-            self.direction = "forward"
+            if self.direction not in info.directions:
+                self.direction = "forward"
+            if self.gate not in self.gate_choices():
+                self.gate = "all"
+            self.gate_control.options = self.gate_choices()
             self._ready = True
-        self.direction_control.layout.display = None if len(directions) > 1 else "none"
+        self.direction_control.layout.display = None if len(info.directions) > 1 else "none"
+        self.gate_control.layout.display = None if info.gates else "none"
 
     def _heading(self):
         bidirectional = len(self.info().directions) > 1
@@ -139,7 +162,7 @@ class RNNHistogram(_RNNView):
         RNNHistogram(insp, 'bidirectional', direction='backward', equate_axes=2)
     """
 
-    controls = ("layer", "mode", "direction", "equate_axes", "bins", "bias")
+    controls = ("layer", "mode", "direction", "gate", "equate_axes", "bins", "bias")
 
     equate_axes = traitlets.Any(1)
     bins = traitlets.Any(50)
@@ -167,7 +190,8 @@ class RNNHistogram(_RNNView):
         kernels = [k for k in arrays.info.kernels if self.bias or k != "bias"]
         gates = arrays.info.gates or (None,)
         pieces = {(kernel, gate): piece for kernel in kernels
-                  for gate, piece in zip(gates, arrays.gates_of(self.direction, kernel))}
+                  for gate, piece in zip(gates, arrays.gates_of(self.direction, kernel))
+                  if self.gate in ("all", gate)}
         shared = SHARED_KERNELS[self.equate_axes]
         common = finite_range([p for (k, _), p in pieces.items() if k in shared])
         return {key: slicing.histogram(piece, self.bins, common if key[0] in shared else None)
@@ -205,7 +229,7 @@ class RNNHistogram(_RNNView):
             title = kernel if gate is None else f"{kernel}: {gate}"
             bad = nan_inf_text(nans, infs)
             cell.show(counts, edges, y_max, f"{title}  {bad}" if bad else title)
-        n_columns = max(len(self.info().gates), 1)
+        n_columns = max(len(self.shown_gates()), 1)
         self.grid.layout.grid_template_columns = f"repeat({n_columns}, 1fr)"
         self.grid.children = [self.cells[key].figure for key in histograms]
         self.heading.value = f"<b>{self._heading()}</b>"
@@ -246,7 +270,7 @@ class RNNHeatmap(_RNNView):
         RNNHeatmap(insp, 'gru', mode='gradients', absolute_value=True)
     """
 
-    controls = ("layer", "mode", "direction", "norm", "absolute_value")
+    controls = ("layer", "mode", "direction", "gate", "norm", "absolute_value")
 
     norm = traitlets.Any(None)          # None = auto over the shown kernels
     absolute_value = traitlets.Bool(False)
@@ -261,7 +285,8 @@ class RNNHeatmap(_RNNView):
     def _matrices(self):
         """{kernel: (matrix, gate boundaries)} of the shown direction."""
         arrays = self.arrays()
-        return {kernel: slicing.rnn_matrix(arrays, self.direction, kernel, self.absolute_value)
+        return {kernel: slicing.rnn_matrix(arrays, self.direction, kernel,
+                                           self.absolute_value, self.gate)
                 for kernel in arrays.info.kernels}
 
     def view_data(self):
@@ -295,7 +320,7 @@ class RNNHeatmap(_RNNView):
             for kernel in data:
                 self.heatmaps[kernel].set_norm(norm)
             return
-        info = self.info()
+        gates, units = self.shown_gates(), self.info().units
         for kernel, (matrix, boundaries) in matrices.items():
             heatmap = self._heatmap(kernel, matrix, norm)
             heatmap.colour_scale.colors = GREYS if self.absolute_value else DIVERGING
@@ -303,6 +328,6 @@ class RNNHeatmap(_RNNView):
             title = (f"{self._heading()}: {kernel}"
                      + (f"  {bad} (NaN yellow)" if bad else ""))
             heatmap.show(matrix, norm, title)
-            heatmap.show_gates(boundaries, info.gates, info.units, matrix.shape[0])
+            heatmap.show_gates(boundaries, gates, units, matrix.shape[0])
         top, norm_box = self._controls
         self.children = [top, *(self.heatmaps[k].figure for k in data), norm_box]
