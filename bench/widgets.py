@@ -10,7 +10,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from seernn_widgets import Features2D, Inspector  # noqa: E402
+from seernn_widgets import Features2D, Inspector, RNNHeatmap, RNNHistogram  # noqa: E402
 
 
 def main(repeats=21):
@@ -24,22 +24,30 @@ def main(repeats=21):
     model = keras.Model(ipt, out)
     model.compile("adam", "mse")
     insp = Inspector(model, x, y)
-    view = Features2D(insp, "bilstm", mode="gradients")
+    features = Features2D(insp, "bilstm", mode="gradients")
+    heatmap = RNNHeatmap(insp, "bilstm", mode="gradients")
+    histogram = RNNHistogram(insp, "bilstm")
     passes = insp.compute_count
+    gates = ("i", "f", "c", "o", "all")
     changes = {
-        "sample": lambda i: setattr(view, "sample", i % 16),
-        "direction": lambda i: setattr(view, "direction", ("forward", "backward", "both")[i % 3]),
-        "reflect_half": lambda i: setattr(view, "reflect_half", bool(i % 2)),
-        "norm": lambda i: setattr(view, "norm", (-0.01 * (1 + i % 2), 0.01)),
+        "Features2D sample": lambda i: setattr(features, "sample", i % 16),
+        "Features2D direction": lambda i: setattr(features, "direction",
+                                                  ("forward", "backward", "both")[i % 3]),
+        "Features2D reflect_half": lambda i: setattr(features, "reflect_half", bool(i % 2)),
+        "Features2D norm": lambda i: setattr(features, "norm", (-0.01 * (1 + i % 2), 0.01)),
+        "RNNHeatmap gate": lambda i: setattr(heatmap, "gate", gates[i % 5]),
+        "RNNHeatmap direction": lambda i: setattr(heatmap, "direction",
+                                                  ("forward", "backward")[i % 2]),
+        "RNNHistogram gate": lambda i: setattr(histogram, "gate", gates[i % 5]),
     }
-    print("widget control changes, Features2D on Bidirectional(LSTM(256)), x (16, 100, 32)")
+    print("widget control changes on Bidirectional(LSTM(256)), x (16, 100, 32)")
     for name, change in changes.items():
         times = []
         for i in range(1, repeats + 1):
             start = time.perf_counter()
             change(i)
             times.append(time.perf_counter() - start)
-        print(f"  {name:<13} median {1e3 * statistics.median(times):6.2f} ms   (target < 10 ms)")
+        print(f"  {name:<24} median {1e3 * statistics.median(times):6.2f} ms   (target < 10 ms)")
     print(f"  inspector passes during {len(changes) * repeats} changes: "
           f"{insp.compute_count - passes} (target 0)")
 

@@ -106,3 +106,28 @@ def test_refresh_redraws_new_numbers(insp):
     insp.refresh()
     assert not np.array_equal(w.heatmap.mark.image, before)
     np.testing.assert_array_equal(w.heatmap.mark.image, insp.gradients("gru")[0].T)
+
+
+def test_a_model_plus_data_makes_its_own_inspector(insp):
+    w = Features2D(insp.model, "gru", mode="gradients", input_data=insp.x, labels=insp.y)
+    assert w.inspector is not insp
+    np.testing.assert_allclose(w.view_data(), insp.gradients("gru")[0].T, rtol=1e-6)
+
+
+def test_planted_nans_are_counted_in_the_title(insp):
+    w = Features2D(insp, "conv", mode="weights")
+    kernel = insp.model.get_layer("conv").kernel
+    original = kernel.numpy().copy()
+    try:
+        planted = original.copy()
+        planted[0, :2, 0] = np.nan
+        planted[0, 3, 1] = np.inf
+        kernel.assign(planted)
+        insp.refresh()
+        assert np.isnan(w.view_data()).sum() == 2
+        assert "NaN" in w.heatmap.figure.title and "Inf" in w.heatmap.figure.title
+        peak = np.abs(planted[0][np.isfinite(planted[0])]).max()
+        assert w.heatmap.colour_scale.max == pytest.approx(peak)   # auto norm ignores them
+    finally:
+        kernel.assign(original)
+        insp.refresh()
