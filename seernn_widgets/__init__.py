@@ -8,6 +8,7 @@ import importlib
 from .compat import (detect_nans, get_gradients, get_outputs, get_rnn_weights,
                      get_weights, weights_norm)
 from .inspector import Inspector
+from .live import LiveRefresh
 
 __version__ = "0.1.0"
 
@@ -17,7 +18,7 @@ _WIDGETS = {
     "WeightNorms": "norms", "Explorer": "explorer",
 }
 
-__all__ = ["Inspector", "detect_nans", "get_gradients", "get_outputs",
+__all__ = ["Inspector", "LiveRefresh", "detect_nans", "get_gradients", "get_outputs",
            "get_rnn_weights", "get_weights", "weights_norm", *_WIDGETS]
 
 

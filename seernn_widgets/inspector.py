@@ -4,6 +4,7 @@ import numpy as np
 from keras import tree
 
 from . import _data, _engine, _layers, rnn
+from ._history import History
 
 GRADIENT_MODES = ("outputs", "weights")
 # what a pass computes, cheapest first; each level includes the ones before
@@ -38,7 +39,7 @@ class Inspector:
     """
 
     def __init__(self, model, input_data, labels=None, sample_weight=None,
-                 learning_phase=0):
+                 learning_phase=0, history=8):
         check_choice("learning_phase", learning_phase, (0, 1))
         self.model = model
         self.learning_phase = int(learning_phase)
@@ -51,8 +52,10 @@ class Inspector:
         self.compute_count = 0   # forward(+backward) passes run so far
         self._snapshot = {}      # what was computed since the last change
         self._level = 0          # index in LEVELS of the most ever asked for
+        self._asked = set()      # 'weights' and/or 'pass', once asked for
         self._seen_step = self.step
         self._listeners = []
+        self.history = History(history)  # snapshots of past steps, for scrubbing
 
     # -- what is there --------------------------------------------------------
     @property
@@ -77,38 +80,40 @@ class Inspector:
         return _layers.find_layer(self.model, _id)
 
     # -- arrays -----------------------------------------------------------------
-    def outputs(self, layer):
-        """The layer's output on the batch."""
+    def outputs(self, layer, step=None):
+        """The layer's output on the batch (at a recorded past `step`, if
+        given: see `history`)."""
         layer = self._output_layer(layer)
-        return self._pass("outputs")["outputs"][layer.name]
+        return self._pass("outputs", step)["outputs"][layer.name]
 
-    def gradients(self, layer, mode="outputs"):
+    def gradients(self, layer, mode="outputs", step=None):
         """dLoss/d(layer output) (`mode='outputs'`) or [dLoss/d(weight) for each
         trainable weight] (`mode='weights'`); the loss is the compiled one,
         with Keras' reduction, `sample_weight` and regularization, as in fit."""
         check_choice("mode", mode, GRADIENT_MODES)
         if mode == "outputs":
             layer = self._output_layer(layer)
-            return self._pass("output_gradients")["output_gradients"][layer.name]
-        grads = self.weight_gradients()
+            return self._pass("output_gradients", step)["output_gradients"][layer.name]
+        grads = self.weight_gradients(step)
         return [grads[v.path] for v in self.layer(layer).trainable_variables]
 
-    def weight_gradients(self):
+    def weight_gradients(self, step=None):
         """{variable path: dLoss/d(variable)} for every trainable weight."""
-        return self._pass("weight_gradients")["weight_gradients"]
+        return self._pass("weight_gradients", step)["weight_gradients"]
 
-    def weights(self, layer):
+    def weights(self, layer, step=None):
         """The layer's weights, as `layer.get_weights()` orders them."""
-        weights = self._weights()
+        weights = self._weights(step)
         return [weights[v.path] for v in self.layer(layer).weights]
 
-    def rnn(self, layer, kind="weights"):
+    def rnn(self, layer, kind="weights", step=None):
         """`rnn.RNNArrays`: weights or weight-gradients split by direction,
         kernel (input, recurrent, bias) and gate."""
         check_choice("kind", kind, RNN_KINDS)
         layer = self.layer(layer)
         variables = rnn.variables(layer)
-        source = self._weights() if kind == "weights" else self.weight_gradients()
+        source = (self._weights(step) if kind == "weights"
+                  else self.weight_gradients(step))
         arrays = {key: source[v.path] for key, v in variables.items()}
         return rnn.RNNArrays(info=rnn.info(layer), arrays=arrays)
 
@@ -118,12 +123,25 @@ class Inspector:
         return self._pass("output_gradients")["loss"]
 
     # -- freshness ----------------------------------------------------------------
-    def refresh(self):
-        """Forget the cached arrays (the model changed) and tell the widgets."""
+    def refresh(self, logs=None):
+        """Forget the cached arrays (the model changed), record a snapshot of
+        the new state in `history` (with the training `logs`, if given) and
+        tell the widgets. Call it after each training step of a hand-written
+        loop that you want to see; `LiveRefresh` calls it from `fit`."""
         self._snapshot = {}
         self._seen_step = self.step
+        if self.history.size:  # record now what has been asked for so far
+            self._keep("logs", dict(logs or {}))
+            if "weights" in self._asked:
+                self._weights()
+            if "pass" in self._asked:
+                self._pass(LEVELS[self._level])
         for callback in list(self._listeners):
             callback(self)
+
+    def logs(self, step):
+        """The training logs recorded with the snapshot at `step`."""
+        return self.history.get(step, "logs")
 
     def observe(self, callback):
         """Call `callback(inspector)` after every `refresh()`."""
@@ -147,18 +165,33 @@ class Inspector:
             self._snapshot = {}
             self._seen_step = step
 
-    def _weights(self):
+    def _keep(self, key, value):
+        """Cache `value` for the current step, and record it in the history."""
+        self._snapshot[key] = value
+        self.history.record(self._seen_step, self._snapshot)
+        return value
+
+    def _weights(self, step=None):
+        if step is not None:
+            return self.history.get(step, "weights")
         self._drop_if_trained()
+        self._asked.add("weights")
         if "weights" not in self._snapshot:
-            self._snapshot["weights"] = {
-                v.path: v.numpy() for v in self.model.weights}
+            self._keep("weights", {v.path: v.numpy() for v in self.model.weights})
         return self._snapshot["weights"]
 
-    def _pass(self, need):
+    def _pass(self, need, step=None):
         """The cached pass if it has `need`, else a new one. What was once
         asked for stays in every later pass, so after a refresh one pass
-        serves every widget."""
+        serves every widget. With `step`, the pass recorded then."""
+        if step is not None:
+            recorded = self.history.get(step, "pass")
+            if recorded["level"] < LEVELS.index(need):
+                raise KeyError(f"the snapshot at step {step} has no {need} (nothing "
+                               f"had asked for them then)")
+            return recorded
         self._drop_if_trained()
+        self._asked.add("pass")
         self._level = max(self._level, LEVELS.index(need))
         cached = self._snapshot.get("pass")
         if cached is not None and cached["level"] >= LEVELS.index(need):
@@ -174,8 +207,7 @@ class Inspector:
             result = self._full_pass(engine, self._level == 2)
             result["level"] = self._level
         self.compute_count += 1
-        self._snapshot["pass"] = result
-        return result
+        return self._keep("pass", result)
 
     def _full_pass(self, engine, weight_gradients):
         try:

@@ -25,8 +25,11 @@ class View(widgets.VBox):
     modes = ("outputs", "gradients")
     controls = ("layer", "mode")  # the traits that redraw the view
 
+    scrubbable = True  # shows a step control once the inspector has history
+
     layer = traitlets.Unicode()
     mode = traitlets.Unicode()
+    step = traitlets.Any(None)  # a recorded training step, or None: the latest
 
     def __init__(self, inspector, layer=None, mode=None, *, input_data=None,
                  labels=None, **controls):
@@ -36,6 +39,7 @@ class View(widgets.VBox):
         self._ready = False
         self.control_widgets = {}  # trait name -> the widget that sets it
         super().__init__()
+        self.body = widgets.VBox()   # what subclasses build; the step control follows
         self.add_class("seernn-view")
         choices = self.layer_choices()
         if not choices:
@@ -49,6 +53,8 @@ class View(widgets.VBox):
                                 f"its controls are {list(self.controls)}")
             setattr(self, name, value)
         self._build()
+        self.step_control = step_slider(self)
+        self.children = [self.body, self.step_control]
         self._ready = True
         self._redraw()
         inspector.observe(self._on_refresh)
@@ -94,12 +100,25 @@ class View(widgets.VBox):
                              "Inspector); without them mode must be 'outputs'")
         return mode
 
+    @traitlets.validate("step")
+    def _check_step(self, proposal):
+        steps = self.inspector.history.steps
+        if proposal["value"] is not None and proposal["value"] not in steps:
+            raise TraitError(f"step must be None (the latest) or a recorded step "
+                             f"{steps}, got {proposal['value']!r}")
+        return proposal["value"]
+
     @traitlets.observe(traitlets.All)
     def _on_control(self, change):
-        if self._ready and change["name"] in self.controls:
+        if self._ready and (change["name"] in self.controls or change["name"] == "step"):
             self._redraw(change["name"])
 
     def _on_refresh(self, _inspector):
+        if self.step not in self.inspector.history.steps:
+            self._ready = False      # scrubbed-to step evicted: back to latest
+            self.step = None
+            self._ready = True
+        update_step_slider(self)
         self._redraw("refresh")
 
     def _redraw(self, reason="init"):
@@ -183,6 +202,41 @@ def sample_slider(view):
     control.observe(to_view, "value")
     view.observe(to_slider, "sample")
     return control
+
+
+LATEST = "latest"  # the step control's value for step=None
+
+
+def step_slider(view):
+    """Scrub back through the inspector's recorded snapshots."""
+    control = widgets.SelectionSlider(options=[(LATEST, LATEST)], description="step",
+                                      continuous_update=False)
+    control.add_class("seernn-step")
+    control.updating = False  # True while the options are being replaced
+
+    def to_view(change):
+        if not control.updating:
+            view.step = None if change["new"] == LATEST else change["new"]
+
+    control.observe(to_view, "value")
+    view.observe(lambda change: update_step_slider(view, control), "step")
+    view.control_widgets["step"] = control
+    update_step_slider(view, control)
+    return control
+
+
+def update_step_slider(view, control=None):
+    """Offer the recorded steps; show the control once there are two."""
+    control = control or view.step_control
+    steps = view.inspector.history.steps
+    control.updating = True
+    try:
+        control.options = [(f"{s}", s) for s in steps] + [(LATEST, LATEST)]
+        control.value = LATEST if view.step is None else view.step
+    finally:
+        control.updating = False
+    shown = view.scrubbable and len(steps) > 1
+    control.layout.display = None if shown else "none"
 
 
 def norm_controls(view):

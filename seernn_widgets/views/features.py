@@ -9,15 +9,15 @@ from ._base import (View, dropdown, norm_controls, sample_slider, validate_direc
 from ._heatmap import Heatmap
 
 
-def sequence_data(inspector, layer, mode):
+def sequence_data(inspector, layer, mode, step=None):
     """The (samples, timesteps, channels) array a sequence view shows:
     outputs, output-gradients, or a 3-D kernel (e.g. Conv1D's, whose first
     axis then plays the samples)."""
     if mode == "outputs":
-        return inspector.outputs(layer)
+        return inspector.outputs(layer, step=step)
     if mode == "gradients":
-        return inspector.gradients(layer, "outputs")
-    return inspector.weights(layer)[0]
+        return inspector.gradients(layer, "outputs", step=step)
+    return inspector.weights(layer, step=step)[0]
 
 
 class Features2D(View):
@@ -71,7 +71,7 @@ class Features2D(View):
         return mode
 
     def _data(self):
-        return sequence_data(self.inspector, self.layer, self.mode)
+        return sequence_data(self.inspector, self.layer, self.mode, self.step)
 
     def view_data(self):
         return slicing.features_2d(self._data(), self.sample, self.direction,
@@ -90,7 +90,7 @@ class Features2D(View):
         top = widgets.HBox([dropdown(self, "layer", self.layer_choices(), "layer"),
                             dropdown(self, "mode", self.modes, "mode"),
                             self.direction_control])
-        self.children = [top, self.heatmap.figure,
+        self.body.children = [top, self.heatmap.figure,
                          widgets.HBox([self.sample_control, reflect]), norm_box]
 
     def _redraw(self, reason="init"):

@@ -83,7 +83,7 @@ class _LayerArrayView(View):
         return validate_direction(self, proposal["value"])
 
     def _data(self):
-        return sequence_data(self.inspector, self.layer, self.mode)
+        return sequence_data(self.inspector, self.layer, self.mode, self.step)
 
     def _units(self):
         """Channels of the whole layer, from the static shape (no compute)."""
@@ -181,7 +181,7 @@ class Features1D(_LayerArrayView):
         widgets.link((self, "n_rows"), (rows, "value"))
         share = widgets.Checkbox(description="share_xy", indent=False)
         widgets.link((self, "share_xy"), (share, "value"))
-        self.children = [self._top_controls(), self.title, self.grid,
+        self.body.children = [self._top_controls(), self.title, self.grid,
                          widgets.HBox([self.sample_control, every, rows, share]),
                          self.channel_control]
 
@@ -310,7 +310,7 @@ class Features0D(_LayerArrayView):
             fig_margin={"top": 40, "bottom": 40, "left": 60, "right": 20},
             layout=widgets.Layout(height="320px", width="100%"))
         self.figure.add_class("seernn-features0d")
-        self.children = [self._top_controls(), self.figure]
+        self.body.children = [self._top_controls(), self.figure]
 
     def _redraw(self, reason="init"):
         if reason == "layer":

@@ -29,6 +29,7 @@ class WeightNorms(View):
     """
 
     modes = ("weights",)
+    scrubbable = False  # it already plots every step
     controls = ("layer",)
 
     def __init__(self, inspector, layer=None, **kwargs):
@@ -93,7 +94,7 @@ class WeightNorms(View):
             fig_margin={"top": 40, "bottom": 40, "left": 70, "right": 20},
             layout=widgets.Layout(height="320px", width="100%"))
         self.figure.add_class("seernn-weightnorms")
-        self.children = [dropdown(self, "layer", self.layer_choices(), "layer"),
+        self.body.children = [dropdown(self, "layer", self.layer_choices(), "layer"),
                          self.figure]
 
     def _redraw(self, reason="init"):

@@ -57,7 +57,7 @@ class _RNNView(View):
 
     def arrays(self):
         """`rnn.RNNArrays` of the shown layer, from the inspector's cache."""
-        return self.inspector.rnn(self.layer, self.mode)
+        return self.inspector.rnn(self.layer, self.mode, step=self.step)
 
     def info(self):
         return rnn.info(self.layer_object())
@@ -212,7 +212,7 @@ class RNNHistogram(_RNNView):
         widgets.link((self, "bins"), (bins, "value"))
         bias = widgets.Checkbox(value=self.bias, description="bias", indent=False)
         widgets.link((self, "bias"), (bias, "value"))
-        self.children = [self._top_controls(), self.heading, self.grid,
+        self.body.children = [self._top_controls(), self.heading, self.grid,
                          widgets.HBox([equate, bins, bias])]
 
     def _redraw(self, reason="init"):
@@ -330,4 +330,4 @@ class RNNHeatmap(_RNNView):
             heatmap.show(matrix, norm, title)
             heatmap.show_gates(boundaries, gates, units, matrix.shape[0])
         top, norm_box = self._controls
-        self.children = [top, *(self.heatmaps[k].figure for k in data), norm_box]
+        self.body.children = [top, *(self.heatmaps[k].figure for k in data), norm_box]

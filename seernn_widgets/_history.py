@@ -1,0 +1,46 @@
+"""A bounded record of what the inspector computed at past training steps."""
+from collections import OrderedDict
+
+
+class History:
+    """Snapshots by training step, oldest evicted first once `size` is
+    reached. A snapshot is the inspector's cache dict for that step ('pass',
+    'weights', 'logs'), kept by reference: what is computed later at the
+    same step joins it."""
+
+    def __init__(self, size):
+        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+            raise ValueError(f"history must be an int >= 0 (snapshots kept), got {size!r}")
+        self.size = size
+        self._by_step = OrderedDict()
+
+    def record(self, step, snapshot):
+        if not self.size:
+            return
+        self._by_step[step] = snapshot
+        self._by_step.move_to_end(step)
+        while len(self._by_step) > self.size:
+            self._by_step.popitem(last=False)
+
+    @property
+    def steps(self):
+        """Recorded training steps, oldest first."""
+        return list(self._by_step)
+
+    def get(self, step, key):
+        """`key` ('pass', 'weights' or 'logs') of the snapshot at `step`."""
+        if step not in self._by_step:
+            raise KeyError(f"no snapshot at step {step!r}; recorded steps: {self.steps}")
+        snapshot = self._by_step[step]
+        if key not in snapshot:
+            raise KeyError(f"the snapshot at step {step} has no {key} (recorded: "
+                           f"{sorted(k for k in snapshot)})")
+        return snapshot[key]
+
+    def nbytes(self, step):
+        """Memory held by the arrays of one snapshot."""
+        def size(value):
+            if isinstance(value, dict):
+                return sum(size(v) for v in value.values())
+            return getattr(value, "nbytes", 0)
+        return size(self._by_step[step])
