@@ -15,7 +15,7 @@ class History:
         self._by_step = OrderedDict()
 
     def record(self, step, snapshot):
-        if not self.size:
+        if not self.size or step is None:  # no optimizer, no step to scrub by
             return
         self._by_step[step] = snapshot
         self._by_step.move_to_end(step)
