@@ -1,23 +1,58 @@
-"""Turn the inputs users pass (arrays, lists, dicts, a tf.data.Dataset) into
-one batch of tensors the inspector can feed to its traced function."""
+"""Turn the inputs users pass (arrays, lists, dicts, a tf.data.Dataset, a
+generator or keras PyDataset) into one batch of tensors the inspector can feed
+to its traced function."""
+import collections.abc
+import warnings
+
+import keras
 import tensorflow as tf
 from keras import tree
 
 
 def first_batch(input_data, labels=None, sample_weight=None):
     """(x, y, sample_weight) of one batch; a Dataset gives its first element."""
-    if isinstance(input_data, tf.data.Dataset):
+    batches = _batches(input_data)
+    if batches is not None:
         if labels is not None or sample_weight is not None:
             raise ValueError(
-                "with a tf.data.Dataset, labels and sample_weight come from "
-                "the dataset's elements (x, y[, sample_weight]); do not pass "
-                "them separately")
-        element = next(iter(input_data))
+                f"with a {type(input_data).__name__}, labels and sample_weight come "
+                f"from its elements (x, y[, sample_weight]); do not pass them "
+                f"separately")
+        try:
+            element = next(batches)
+        except StopIteration:
+            raise ValueError(f"input_data ({type(input_data).__name__}) yielded no "
+                             f"batch; it must yield x or (x, y[, sample_weight])") from None
         if isinstance(element, tuple):
             x, y, sample_weight = (tuple(element) + (None, None))[:3]
             return x, y, sample_weight
         return element, None, None
     return input_data, labels, sample_weight
+
+
+def _batches(input_data):
+    """An iterator over the batches of a Dataset, PyDataset or generator;
+    None for plain arrays (lists and dicts of arrays included)."""
+    if isinstance(input_data, tf.data.Dataset):
+        return iter(input_data)
+    if isinstance(input_data, keras.utils.PyDataset):
+        return iter([input_data[0]])
+    if isinstance(input_data, collections.abc.Iterator):
+        return input_data
+    return None
+
+
+def limit_samples(batch, max_samples):
+    """(x, y, sample_weight) cut to their first `max_samples` samples, with a
+    warning when that happens (memory grows with every sample)."""
+    n = int(tree.flatten(batch[0])[0].shape[0])
+    if max_samples is None or n <= max_samples:
+        return batch
+    warnings.warn(f"input_data has {n} samples; the inspector keeps the first "
+                  f"{max_samples} (max_samples={max_samples}) to bound memory",
+                  stacklevel=3)
+    return tuple(None if part is None else
+                 tree.map_structure(lambda t: t[:max_samples], part) for part in batch)
 
 
 def to_tensors(data):

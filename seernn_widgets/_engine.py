@@ -29,6 +29,25 @@ def _zeros_if_none(grads, like):
     return [tf.zeros_like(t) if g is None else g for g, t in zip(grads, like)]
 
 
+def _output_in(model, layer):
+    """The layer's output in `model`'s graph, read off its call node: a
+    nested model's `.output` is its own inner graph's output instead."""
+    nodes = getattr(layer, "_inbound_nodes", None)
+    if not nodes:
+        return layer.output
+    for node in reversed(nodes):  # shared layers: the call `model` reaches
+        outputs = node.output_tensors
+        outputs = outputs[0] if len(outputs) == 1 else outputs
+        if len(nodes) == 1:
+            return outputs
+        try:
+            keras.Model(model.inputs, outputs)
+            return outputs
+        except ValueError:
+            continue
+    return layer.output
+
+
 class NotCompiledError(RuntimeError):
     """Gradients need a loss, and the model was never compiled with one."""
 
@@ -54,7 +73,7 @@ class Engine:
                 # Sequential has no `.output` of its own, only `.outputs`
                 y_pred = (model.outputs[0] if isinstance(model, keras.Sequential)
                           else model.output)
-                layer_outputs = [layer.output for layer in self.layers]
+                layer_outputs = [_output_in(model, layer) for layer in self.layers]
                 self._submodel = keras.Model(model.inputs, [y_pred, layer_outputs])
             except (AttributeError, ValueError) as e:
                 raise TypeError(
@@ -89,12 +108,18 @@ class Engine:
 
     # -- state that a pass may touch, saved and put back ---------------------
     def _volatile_variables(self):
+        """State a pass may move: metric trackers, stateful RNNs' states,
+        dropout seeds; in training mode every non-trainable variable."""
         model = self.model
+        variables = list(model.metrics_variables)
+        for layer in _layers.all_layers(model):
+            if getattr(layer, "stateful", False):
+                variables += [s for s in getattr(layer, "states", None) or []
+                              if isinstance(s, keras.Variable)]
         if self.training:
-            return list(model.metrics_variables) + model.non_trainable_variables
-        seeds = [v for v in model.non_trainable_variables
-                 if v.path.endswith("seed_generator_state")]
-        return list(model.metrics_variables) + seeds
+            return variables + model.non_trainable_variables
+        return variables + [v for v in model.non_trainable_variables
+                            if v.path.endswith("seed_generator_state")]
 
     def _run(self, fn, *args):
         variables = self._volatile_variables()

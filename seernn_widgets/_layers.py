@@ -18,6 +18,18 @@ def is_input_layer(layer):
     return isinstance(layer, keras.layers.InputLayer)
 
 
+def all_layers(layer):
+    """`layer` and every layer inside it (nested models, wrappers such as
+    Bidirectional and TimeDistributed), depth first."""
+    found = [layer]
+    inner = list(getattr(layer, "layers", None) or [])
+    inner += [getattr(layer, name) for name in ("forward_layer", "backward_layer", "layer")
+              if isinstance(getattr(layer, name, None), keras.layers.Layer)]
+    for sub in inner:
+        found += all_layers(sub)
+    return found
+
+
 def output_layers(model):
     """Layers whose output can be inspected: every non-Input layer."""
     return [layer for layer in model.layers if not is_input_layer(layer)]

@@ -33,20 +33,23 @@ class Inspector:
     `train_on_batch` or `optimizer.apply_gradients`). Weights changed any other
     way (`set_weights`, `assign`) need `refresh()`.
 
-    The model is never changed: no weights, optimizer state, metrics or
-    `layer.call` are touched. `learning_phase=1` runs layers in training mode
+    Memory: the batch is cut to `max_samples` samples (with a warning), and
+    `history` keeps that many past snapshots (`history.nbytes(step)` tells
+    one's size).
+
+    The model is never changed: no weights, optimizer state, metrics,
+    stateful-RNN states or `layer.call` are touched. `learning_phase=1` runs layers in training mode
     (dropout on); state that mode would update is put back after each pass.
     """
 
     def __init__(self, model, input_data, labels=None, sample_weight=None,
-                 learning_phase=0, history=8):
+                 learning_phase=0, history=8, max_samples=64):
         check_choice("learning_phase", learning_phase, (0, 1))
         self.model = model
         self.learning_phase = int(learning_phase)
         x, y, sample_weight = _data.first_batch(input_data, labels, sample_weight)
-        self.x = _data.to_tensors(x)
-        self.y = _data.to_tensors(y)
-        self.sample_weight = _data.to_tensors(sample_weight)
+        self.x, self.y, self.sample_weight = _data.limit_samples(
+            tuple(map(_data.to_tensors, (x, y, sample_weight))), max_samples)
         self.batch_size = _data.batch_size(self.x)
         self._check_labels()
         self.compute_count = 0   # forward(+backward) passes run so far
