@@ -3,15 +3,17 @@ from collections import OrderedDict
 
 
 class History:
-    """Snapshots by training step, oldest evicted first once `size` is
-    reached. A snapshot is the inspector's cache dict for that step ('pass',
+    """Snapshots by training step, oldest evicted first once there are
+    `size` of them or they hold more than `max_bytes` (the newest is always
+    kept). A snapshot is the inspector's cache dict for that step ('pass',
     'weights', 'logs'), kept by reference: what is computed later at the
     same step joins it."""
 
-    def __init__(self, size):
+    def __init__(self, size, max_bytes=2 ** 30):
         if isinstance(size, bool) or not isinstance(size, int) or size < 0:
             raise ValueError(f"history must be an int >= 0 (snapshots kept), got {size!r}")
         self.size = size
+        self.max_bytes = max_bytes
         self._by_step = OrderedDict()
 
     def record(self, step, snapshot):
@@ -19,7 +21,8 @@ class History:
             return
         self._by_step[step] = snapshot
         self._by_step.move_to_end(step)
-        while len(self._by_step) > self.size:
+        while len(self._by_step) > self.size or (
+                len(self._by_step) > 1 and self.total_bytes() > self.max_bytes):
             self._by_step.popitem(last=False)
 
     @property
@@ -39,8 +42,13 @@ class History:
 
     def nbytes(self, step):
         """Memory held by the arrays of one snapshot."""
-        def size(value):
-            if isinstance(value, dict):
-                return sum(size(v) for v in value.values())
-            return getattr(value, "nbytes", 0)
-        return size(self._by_step[step])
+        return _nbytes(self._by_step[step])
+
+    def total_bytes(self):
+        return sum(map(_nbytes, self._by_step.values()))
+
+
+def _nbytes(value):
+    if isinstance(value, dict):
+        return sum(_nbytes(v) for v in value.values())
+    return getattr(value, "nbytes", 0)

@@ -34,8 +34,9 @@ class Inspector:
     way (`set_weights`, `assign`) need `refresh()`.
 
     Memory: the batch is cut to `max_samples` samples (with a warning), and
-    `history` keeps that many past snapshots (`history.nbytes(step)` tells
-    one's size).
+    the history keeps at most `history` past snapshots and `history_max_bytes`
+    of them (1 GiB; the newest always; `history.nbytes(step)` tells one's
+    size).
 
     The model is never changed: no weights, optimizer state, metrics,
     stateful-RNN states or `layer.call` are touched. `learning_phase=1` runs layers in training mode
@@ -43,7 +44,8 @@ class Inspector:
     """
 
     def __init__(self, model, input_data, labels=None, sample_weight=None,
-                 learning_phase=0, history=8, max_samples=64):
+                 learning_phase=0, history=8, history_max_bytes=2 ** 30,
+                 max_samples=64):
         check_choice("learning_phase", learning_phase, (0, 1))
         self.model = model
         self.learning_phase = int(learning_phase)
@@ -58,7 +60,7 @@ class Inspector:
         self._asked = set()      # 'weights' and/or 'pass', once asked for
         self._seen_step = self.step
         self._listeners = []
-        self.history = History(history)  # snapshots of past steps, for scrubbing
+        self.history = History(history, history_max_bytes)  # past steps, for scrubbing
 
     # -- what is there --------------------------------------------------------
     @property

@@ -93,3 +93,12 @@ def test_snapshot_bytes_are_the_arrays_it_holds(trained):
               *insp._snapshot["pass"]["weight_gradients"].values(),
               *insp._snapshot["weights"].values()]
     assert insp.history.nbytes(0) == sum(a.nbytes for a in arrays)
+
+
+def test_byte_budget_evicts_oldest_but_keeps_the_newest():
+    history = History(10, max_bytes=250)
+    for step in range(4):
+        history.record(step, {"pass": {"a": np.zeros(100, np.uint8)}})
+    assert history.steps == [2, 3]                  # 200 bytes fit, 300 do not
+    history.record(4, {"pass": {"a": np.zeros(1000, np.uint8)}})
+    assert history.steps == [4]                     # over budget alone, but newest
