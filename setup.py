@@ -1,6 +1,27 @@
+from pathlib import Path
+
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
+
+HERE = Path(__file__).resolve().parent
+
+
+class BuildPyWithJS(build_py):
+    """Copy the ES module sources js/*.js into the built package's static/,
+    so a wheel carries them (a source checkout serves js/ directly)."""
+
+    def run(self):
+        super().run()
+        if self.editable_mode:   # the editable install reads js/ in place
+            return
+        target = Path(self.build_lib) / "seernn_widgets" / "static"
+        self.mkpath(str(target))
+        for source in sorted((HERE / "js").glob("*.js")):
+            self.copy_file(str(source), str(target / source.name))
+
 
 setup(
+    cmdclass={"build_py": BuildPyWithJS},
     name="seernn_widgets",
     version="0.1.0",
     description="Live, interactive RNN introspection for Jupyter (Keras 3, bqplot)",

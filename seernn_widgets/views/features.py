@@ -6,6 +6,7 @@ from .. import slicing
 from ..stats import detect_nans
 from ._base import (View, dropdown, norm_controls, sample_slider, validate_direction,
                     validate_norm, validate_sample, show_norm)
+from ._browser import attach_features2d, sync_features2d
 from ._heatmap import Heatmap
 
 
@@ -90,8 +91,10 @@ class Features2D(View):
         top = widgets.HBox([dropdown(self, "layer", self.layer_choices(), "layer"),
                             dropdown(self, "mode", self.modes, "mode"),
                             self.direction_control])
+        # the page re-slices while the kernel is busy (e.g. in model.fit)
+        self.slicer = attach_features2d(self, reflect, norm_box.children[1])
         self.body.children = [top, self.heatmap.figure,
-                         widgets.HBox([self.sample_control, reflect]), norm_box]
+                         widgets.HBox([self.sample_control, reflect]), norm_box, self.slicer]
 
     def _redraw(self, reason="init"):
         if reason in ("layer", "mode"):
@@ -102,6 +105,7 @@ class Features2D(View):
             self._ready = True
         self.direction_control.layout.display = None if self.is_bidirectional() else "none"
         self.sample_control.max = len(self._data()) - 1
+        sync_features2d(self, reason)
         if reason == "norm" and self.norm is not None:
             self.heatmap.set_norm(self.norm)   # colours only, no new image
             return

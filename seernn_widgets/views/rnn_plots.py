@@ -9,6 +9,7 @@ from traitlets import TraitError
 from .. import rnn, slicing
 from ..stats import nan_inf_counts
 from ._base import View, dropdown, norm_controls, show_norm, validate_norm
+from ._browser import attach_rnn_heatmap, sync_rnn_heatmap
 from ._heatmap import DIVERGING, GREYS, Heatmap
 
 EQUATE_AXES = (0, 1, 2)
@@ -301,6 +302,8 @@ class RNNHeatmap(_RNNView):
         self.heatmaps = {}   # kernel -> GateHeatmap, kept across layers
         norm_box, self.norm_slider = norm_controls(self)
         self._controls = (self._top_controls(), norm_box)
+        # the page re-slices while the kernel is busy (e.g. in model.fit)
+        self.slicer = attach_rnn_heatmap(self, norm_box.children[1])
 
     def _heatmap(self, kernel, image, norm):
         if kernel not in self.heatmaps:
@@ -319,6 +322,7 @@ class RNNHeatmap(_RNNView):
         if reason == "norm":   # colours only, no new image
             for kernel in data:
                 self.heatmaps[kernel].set_norm(norm)
+            sync_rnn_heatmap(self, reason)
             return
         gates, units = self.shown_gates(), self.info().units
         for kernel, (matrix, boundaries) in matrices.items():
@@ -330,4 +334,6 @@ class RNNHeatmap(_RNNView):
             heatmap.show(matrix, norm, title)
             heatmap.show_gates(boundaries, gates, units, matrix.shape[0])
         top, norm_box = self._controls
-        self.body.children = [top, *(self.heatmaps[k].figure for k in data), norm_box]
+        self.body.children = [top, *(self.heatmaps[k].figure for k in data), norm_box,
+                              self.slicer]
+        sync_rnn_heatmap(self, reason)

@@ -1,0 +1,291 @@
+// BrowserSlicer's front end (anywidget ES module; seernn_widgets/views/_browser.py).
+//
+// While a cell runs (model.fit), messages from the page's controls wait in
+// the kernel's queue (ipywidgets #3468), but messages to the page still
+// arrive. So the page keeps the view's whole float32 cube and re-slices it
+// itself when a control moves: it sets the ImageGL mark's `image`, the
+// ColorScale's min/max and the figure's title straight on their models,
+// browser-only. The controls' own messages still reach the kernel once it
+// is free, and the kernel then draws the same picture.
+//
+// The served module is slicing.js followed by this file, without the import
+// line below (anywidget serves one file): _browser.py joins them.
+import { features2d, nanInfCounts, peakAbs, rnnMatrix } from "./slicing.js";
+
+const REF = "IPY_MODEL_";
+
+/** Set attributes on another widget's model for this page only. WidgetModel
+ * also records them in its buffered state diff, which its next
+ * save_changes() would send: a whole image back to the kernel (over the
+ * server's 10 MiB websocket limit the connection drops). */
+function setLocal(model, attrs) {
+  model.set(attrs);
+  for (const key of Object.keys(attrs)) delete model._buffered_state_diff?.[key];
+}
+
+/** True while `model` applies a kernel message (WidgetModel.set_state). */
+const fromKernel = (model, key) => Boolean(model._state_lock && key in model._state_lock);
+
+/** True while the kernel has not yet processed this control's last change
+ * from the page (ipywidgets' message throttle: sent and unanswered, or held). */
+const unanswered = (model) => model._pending_msgs > 0 || model._msg_buffer != null;
+
+const isDropdown = (model) => model.get("_model_name") === "DropdownModel";
+const controlKey = (model) => (isDropdown(model) ? "index" : "value");
+/** A control's value as the view's trait holds it (Dropdown syncs an index). */
+const controlValue = (model) =>
+  isDropdown(model) ? model.get("_options_labels")[model.get("index")] : model.get("value");
+
+/** Plain JSON-able form: models hold typed arrays where we set plain ones. */
+const plain = (v) => (ArrayBuffer.isView(v) ? Array.from(v) : Array.isArray(v) ? v.map(plain) : v);
+const same = (a, b) => JSON.stringify(plain(a)) === JSON.stringify(plain(b));
+
+/** stats.detect_nans: '25.0% NaN, 1 Inf'-style text, '' when clean. */
+function describeNans(data) {
+  const [nans, infs] = nanInfCounts(data);
+  const part = (count, name) => {
+    if (!count) return "";
+    const percent = (100 * count) / data.length;
+    return percent < 0.1 ? `${count} ${name}` : `${percent.toFixed(1)}% ${name}`;
+  };
+  return [part(nans, "NaN"), part(infs, "Inf")].filter(Boolean).join(", ");
+}
+
+/** What each view draws. keys: the controls that pick the slice. */
+const KINDS = {
+  features2d: {
+    keys: ["sample", "direction", "reflect_half"],
+    slices: (parts, c, s) => [features2d(parts[0].data, parts[0].shape, {
+      sample: c.sample, direction: c.direction, reflectHalf: c.reflect_half,
+      timestepsXaxis: s.timesteps_xaxis,
+    })],
+    autoNorm: (slices) => { const p = peakAbs(slices[0].data); return [-p, p]; },
+    title(slice, c, s) {   // Features2D._title
+      const nans = describeNans(slice.data);
+      return `${s.heading} - sample ${c.sample}`
+        + (c.direction !== "both" ? ` - ${c.direction}` : "")
+        + (nans ? ` - ${nans} (yellow)` : "");
+    },
+  },
+  rnn: {
+    keys: ["direction", "gate"],
+    slices: (parts, c, s) => parts.map((part) => rnnMatrix(part.data, part.shape, {
+      directions: s.directions, direction: c.direction, gates: s.gates, gate: c.gate,
+      absoluteValue: s.absolute_value,
+    })),
+    autoNorm(slices, s) {
+      const p = peakAbs(...slices.map((slice) => slice.data));
+      return s.absolute_value ? [0, p] : [-p, p];
+    },
+    title(slice, c, s, i) {   // RNNHeatmap._redraw
+      const [nans, infs] = nanInfCounts(slice.data);
+      const bad = [nans && `NaN ${nans}`, infs && `Inf ${infs}`].filter(Boolean).join(", ");
+      const heading = `${s.layer} ${s.mode}` + (s.directions.length > 1 ? ` (${c.direction})` : "");
+      return `${heading}: ${s.kernels[i]}` + (bad ? `  ${bad} (NaN yellow)` : "");
+    },
+    decorate(t, slice, c, s) {   // GateHeatmap.show_gates
+      const gates = c.gate === "all" ? s.gates : [c.gate];
+      const b = slice.boundaries;
+      if (t.lines) {
+        const lines = { visible: b.length > 0 };
+        if (b.length) {
+          lines.x = b.map((x) => [x, x]);
+          lines.y = b.map(() => [0, slice.shape[0]]);
+        }
+        setChanged(t.lines, lines);
+      }
+      if (t.axis) {
+        const centres = gates.map((_, g) => s.units * (g + 0.5));
+        setChanged(t.axis, {   // labels first: new tick values are drawn with them
+          tick_labels: gates.length
+            ? Object.fromEntries(centres.map((x, g) => [String(x), s.gate_labels[gates[g]]])) : null,
+          tick_values: gates.length ? centres : null,
+          label: gates.length ? `${s.units} units per gate` : "units",
+        });
+      }
+    },
+  },
+};
+
+/** setLocal for the attributes whose values differ. */
+function setChanged(model, attrs) {
+  const changed = Object.entries(attrs).filter(([key, value]) => !same(model.get(key), value));
+  if (changed.length) setLocal(model, Object.fromEntries(changed));
+}
+
+/** Float32 view of a kernel buffer (zero-copy when aligned). */
+function floats(buffer) {
+  const view = buffer instanceof ArrayBuffer ? new DataView(buffer) : buffer;
+  if (!view || !view.byteLength) return new Float32Array(0);
+  return view.byteOffset % 4 === 0
+    ? new Float32Array(view.buffer, view.byteOffset, view.byteLength / 4)
+    : new Float32Array(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength));
+}
+
+class Slicer {
+  constructor(model) {
+    this.model = model;
+    this.controls = {};    // name -> control widget model
+    this.targets = [];     // per heatmap: {mark, scale, figure[, lines, axis]} models + status
+    this.parts = [];       // [{data, shape}] cut from the cube
+    this.generation = 0;   // bumped per cube, so a repeated slice is skipped
+    this.chosen = new Map();   // control model -> value chosen in this page, unanswered
+    this.setting = false;  // our own set() calls: not kernel news
+    this.queued = false;
+    model.on("change:cube change:shapes", () => { this.unpack(); this.schedule(); });
+    model.on("change:state", () => this.schedule());
+    model.on("change:controls change:heatmaps", () => this.connect());
+    this.unpack();
+    this.connect();
+  }
+
+  unpack() {
+    const all = floats(this.model.get("cube"));
+    let offset = 0;
+    this.parts = [];
+    for (const shape of this.model.get("shapes")) {
+      const size = shape.reduce((a, b) => a * b, 1);
+      this.parts.push({ data: all.subarray(offset, offset + size), shape });
+      offset += size;
+    }
+    if (offset !== all.length) this.parts = [];   // no cube (over budget): wait for the kernel
+    this.generation++;
+  }
+
+  /** Find the models the kernel named (by id) and listen to them. */
+  async connect(attempt = 0) {
+    const token = (this.connecting = {});
+    const manager = this.model.widget_manager;
+    const get = (ref) => manager.get_model(ref.slice(REF.length));
+    let controls, targets;
+    try {
+      controls = Object.fromEntries(await Promise.all(Object.entries(this.model.get("controls"))
+        .map(async ([name, ref]) => [name, await get(ref)])));
+      targets = await Promise.all(this.model.get("heatmaps").map(async (refs) => {
+        const t = Object.fromEntries(await Promise.all(Object.entries(refs)
+          .map(async ([name, ref]) => [name, await get(ref)])));
+        return Object.assign(t, { ours: false, shown: null });
+      }));
+    } catch (error) {   // a model not created yet in this page
+      if (attempt < 50 && token === this.connecting) {
+        setTimeout(() => this.connect(attempt + 1), 100);
+      }
+      return;
+    }
+    if (token !== this.connecting) return;   // a newer connect() won
+    this.disconnect();
+    this.controls = controls;
+    this.targets = targets;
+    for (const control of Object.values(controls)) {
+      const key = controlKey(control);
+      control.on(`change:${key}`, () => this.onControl(control, key), this);
+    }
+    for (const t of targets) {
+      const news = (then) => () => { if (!this.setting) { then?.(); this.schedule(); } };
+      t.mark.on("change:image", news(() => { t.ours = false; t.shown = null; }), this);
+      t.scale.on("change:min change:max", news(), this);
+      t.figure.on("change:title", news(), this);
+      t.lines?.on("change:x change:y change:visible", news(), this);
+      t.axis?.on("change:tick_values change:tick_labels change:label", news(), this);
+    }
+    this.schedule();
+  }
+
+  disconnect() {
+    for (const m of Object.values(this.controls)) m.off(null, null, this);
+    for (const t of this.targets) {
+      for (const key of ["mark", "scale", "figure", "lines", "axis"]) t[key]?.off(null, null, this);
+    }
+  }
+
+  /** A control moved: by the user (apply now), or by the kernel. A kernel
+   * value that arrives before the kernel has processed the user's choice is
+   * stale (e.g. show_norm during fit): put the user's choice back. */
+  onControl(control, key) {
+    if (this.setting) return;
+    if (fromKernel(control, key)) {
+      if (this.chosen.has(control) && unanswered(control)) {
+        const value = this.chosen.get(control);
+        queueMicrotask(() => this.quietly(() => setLocal(control, { [key]: value })));
+        return;
+      }
+      this.chosen.delete(control);
+    } else {
+      this.chosen.set(control, control.get(key));
+      const auto = this.controls.norm_auto;
+      if (control === this.controls.norm && auto?.get("value")) {
+        this.quietly(() => setLocal(auto, { value: false }));   // as norm_controls does
+      }
+    }
+    this.schedule();
+  }
+
+  quietly(fn) {
+    this.setting = true;
+    try { fn(); } finally { this.setting = false; }
+  }
+
+  schedule() {   // several changes of one message: one apply
+    if (this.queued) return;
+    this.queued = true;
+    queueMicrotask(() => { this.queued = false; this.apply(); });
+  }
+
+  /** The controls as this page shows them (the kernel's state for others). */
+  values(state) {
+    const c = { ...state };
+    for (const [name, model] of Object.entries(this.controls)) c[name] = controlValue(model);
+    if (this.controls.norm_auto?.get("value")) c.norm = null;
+    return c;
+  }
+
+  /** Draw what the page's controls show. Where they agree with the kernel's
+   * state, the kernel's own image stays (it is that slice). */
+  apply() {
+    const kind = KINDS[this.model.get("kind")];
+    const state = this.model.get("state");
+    if (!kind || !state || !this.parts.length || !this.targets.length) return;
+    const c = this.values(state);
+    let slices;
+    try {
+      slices = kind.slices(this.parts, c, state);
+    } catch (error) {   // e.g. a sample beyond a new, smaller cube: the kernel redraws
+      return;
+    }
+    if (slices.length !== this.targets.length) return;
+    const agreed = kind.keys.every((key) => same(c[key], state[key]));
+    const norm = c.norm ?? kind.autoNorm(slices, state);
+    this.quietly(() => slices.forEach((slice, i) => {
+      const t = this.targets[i];
+      if (!agreed || t.ours) {
+        const shown = `${this.generation} ${JSON.stringify(kind.keys.map((key) => c[key]))}`;
+        if (t.shown !== shown) this.show(t, slice);
+        t.shown = shown;
+        kind.decorate?.(t, slice, c, state);
+        setChanged(t.figure, { title: kind.title(slice, c, state, i) });
+      }
+      if (t.scale.get("min") !== norm[0] || t.scale.get("max") !== norm[1]) {
+        setLocal(t.scale, { min: norm[0], max: norm[1] });
+      }
+    }));
+  }
+
+  show(t, slice) {
+    const [h, w] = slice.shape;
+    const attrs = { image: { data: slice.data, shape: slice.shape, dtype: "float32" } };
+    if (t.mark.get("x")?.[1] !== w) attrs.x = [0, w];
+    if (t.mark.get("y")?.[1] !== h) attrs.y = [0, h];
+    setLocal(t.mark, attrs);
+    t.ours = true;
+  }
+}
+
+export default {
+  initialize({ model }) {
+    const slicer = new Slicer(model);
+    return () => slicer.disconnect();
+  },
+  render({ el }) {
+    el.style.display = "none";   // logic only
+  },
+};

@@ -1,0 +1,136 @@
+"""`BrowserSlicer`: the view's controls keep working while a cell runs.
+
+During `model.fit` the kernel cannot read the page's control messages (they
+queue until the cell ends, ipywidgets #3468), but its own messages still
+reach the page. So each view also sends its whole float32 cube (every
+sample, every direction, every gate) once per data change, and this
+invisible anywidget re-slices it in the page when a control moves: it sets
+the ImageGL mark's image, the colour range and the title on their models,
+browser-only (js/widget.js, slicing in js/slicing.js - the twin of
+seernn_widgets/slicing.py). The controls' own values still reach the kernel
+when it is free, and it then draws the same picture.
+
+A cube over `BUDGET` bytes is not sent (a websocket message over the
+server's 10 MiB limit drops the connection); the controls then wait for the
+kernel, as without this widget.
+"""
+import re
+from pathlib import Path
+
+import anywidget
+import numpy as np
+import traitlets
+from ipywidgets import widget_serialization
+
+from .. import rnn
+
+BUDGET = 8 * 2**20          # bytes of cube sent to the page, at most
+DATA_CHANGES = ("init", "refresh", "layer", "mode", "step")   # redraws with new numbers
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+_IMPORT = re.compile(r'^import \{[^}]*\} from "\./slicing\.js";\n', re.M)
+
+
+def js_dir():
+    """Where the ES module sources are: the package's static/ in a wheel
+    (setup.py copies them there), the repository's js/ in a source checkout."""
+    for folder in (_PACKAGE / "static", _PACKAGE.parent / "js"):
+        if (folder / "widget.js").is_file():
+            return folder
+    raise FileNotFoundError(f"widget.js is in neither {_PACKAGE / 'static'} nor "
+                            f"{_PACKAGE.parent / 'js'}")
+
+
+def esm_source():
+    """slicing.js + widget.js as one module: anywidget serves a single file,
+    so widget.js's import of ./slicing.js is replaced by slicing.js itself."""
+    folder = js_dir()
+    widget, found = _IMPORT.subn("", (folder / "widget.js").read_text(encoding="utf-8"))
+    if found != 1:
+        raise RuntimeError(f"{folder / 'widget.js'} must import slicing.js once")
+    return (folder / "slicing.js").read_text(encoding="utf-8") + "\n" + widget
+
+
+class BrowserSlicer(anywidget.AnyWidget):
+    """Holds a view's cube in the page and redraws from it there (see the
+    module docstring). Renders nothing."""
+
+    _esm = esm_source()
+
+    kind = traitlets.Unicode().tag(sync=True)          # 'features2d' or 'rnn'
+    controls = traitlets.Dict().tag(sync=True, **widget_serialization)
+    heatmaps = traitlets.List().tag(sync=True, **widget_serialization)
+    cube = traitlets.Bytes(b"").tag(sync=True)         # float32 parts, back to back
+    shapes = traitlets.List().tag(sync=True)           # shape of each part
+    state = traitlets.Dict().tag(sync=True)            # the kernel's controls and labels
+
+    def __init__(self, kind, controls, heatmaps=()):
+        super().__init__(kind=kind, controls=controls, layout={"display": "none"},
+                         heatmaps=[heatmap_models(h) for h in heatmaps])
+
+    def update(self, state, parts=None, heatmaps=None):
+        """Send the kernel's control `state`, and new numbers when `parts`
+        (float32 arrays, one per heatmap) are given; one message."""
+        with self.hold_sync():
+            if heatmaps is not None:
+                self.heatmaps = [heatmap_models(h) for h in heatmaps]
+            if parts is not None:
+                parts = [np.ascontiguousarray(p, dtype=np.float32) for p in parts]
+                fits = sum(p.nbytes for p in parts) <= BUDGET
+                self.shapes = [list(p.shape) for p in parts] if fits else []
+                self.cube = b"".join(p.tobytes() for p in parts) if fits else b""
+            self.state = state
+
+
+def heatmap_models(heatmap):
+    """The models of a Heatmap (or GateHeatmap) the page redraws."""
+    models = {"mark": heatmap.mark, "scale": heatmap.colour_scale, "figure": heatmap.figure}
+    if hasattr(heatmap, "gate_lines"):
+        models.update(lines=heatmap.gate_lines, axis=heatmap.x_axis)
+    return models
+
+
+def _norm(norm):
+    return None if norm is None else [float(v) for v in norm]
+
+
+# -- Features2D ------------------------------------------------------------------
+def attach_features2d(view, reflect, auto):
+    """A slicer for a Features2D, following its sample, direction,
+    reflect_half and norm controls."""
+    controls = {"sample": view.sample_control, "direction": view.direction_control,
+                "reflect_half": reflect, "norm": view.norm_slider, "norm_auto": auto}
+    return BrowserSlicer("features2d", controls, [view.heatmap])
+
+
+def sync_features2d(view, reason):
+    what = {"outputs": "outputs", "gradients": "gradients", "weights": "kernel"}[view.mode]
+    state = {"sample": view.sample, "direction": view.direction,
+             "reflect_half": view.reflect_half, "timesteps_xaxis": view.timesteps_xaxis,
+             "norm": _norm(view.norm), "heading": f"{view.layer} {what}"}
+    view.slicer.update(state, [view._data()] if reason in DATA_CHANGES else None)
+
+
+# -- RNNHeatmap ------------------------------------------------------------------
+def attach_rnn_heatmap(view, auto):
+    """A slicer for an RNNHeatmap, following its direction, gate and norm
+    controls; its heatmaps are given by `sync_rnn_heatmap`."""
+    controls = {"direction": view.direction_control, "gate": view.gate_control,
+                "norm": view.norm_slider, "norm_auto": auto}
+    return BrowserSlicer("rnn", controls)
+
+
+def sync_rnn_heatmap(view, reason):
+    """Per kernel, a (directions, rows, cols) cube: every direction and gate.
+    Called after the redraw: the heatmaps are made on first use."""
+    arrays, info = view.arrays(), view.info()
+    state = {"direction": view.direction, "gate": view.gate, "norm": _norm(view.norm),
+             "absolute_value": view.absolute_value, "layer": view.layer, "mode": view.mode,
+             "directions": list(info.directions), "gates": list(info.gates),
+             "gate_labels": rnn.GATE_LABELS, "units": info.units,
+             "kernels": list(info.kernels)}
+    parts = None
+    if reason in DATA_CHANGES:
+        parts = [np.stack([np.atleast_2d(arrays.arrays[(d, k)]) for d in info.directions])
+                 for k in info.kernels]
+    view.slicer.update(state, parts, [view.heatmaps[k] for k in info.kernels])
