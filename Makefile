@@ -18,8 +18,10 @@ venv: $(STAMP)
 chromium:
 	@scripts/ensure-chromium
 
+# JupyterLab on 127.0.0.1 with notebooks/quickstart.ipynb open; prints the URL
+# with its token (no browser is started). Text-only demo: $(PY) -m seernn_widgets.demo
 demo: venv
-	$(PY) -m seernn_widgets.demo
+	$(PY) scripts/lab_demo.py notebooks/quickstart.ipynb
 
 test: venv chromium
 	$(PY) -m pytest -q

@@ -87,12 +87,13 @@ const KINDS = {
       const gates = c.gate === "all" ? s.gates : [c.gate];
       const b = slice.boundaries;
       if (t.lines) {
-        const lines = { visible: b.length > 0 };
-        if (b.length) {
-          lines.x = b.map((x) => [x, x]);
-          lines.y = b.map(() => [0, slice.shape[0]]);
-        }
-        setChanged(t.lines, lines);
+        // hidden lines still count in the x scale's domain: keep them at 0
+        const at = b.length ? b : [0];
+        setChanged(t.lines, {
+          visible: b.length > 0,
+          x: at.map((x) => [x, x]),
+          y: at.map(() => [0, slice.shape[0]]),
+        });
       }
       if (t.axis) {
         const centres = gates.map((_, g) => s.units * (g + 0.5));

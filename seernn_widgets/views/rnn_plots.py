@@ -1,5 +1,7 @@
 """RNNHistogram and RNNHeatmap: one RNN layer's weights (or weight-gradients)
 by kernel and gate (see-rnn rnn_histogram / rnn_heatmap)."""
+import html
+
 import bqplot
 import ipywidgets as widgets
 import numpy as np
@@ -233,7 +235,7 @@ class RNNHistogram(_RNNView):
         n_columns = max(len(self.shown_gates()), 1)
         self.grid.layout.grid_template_columns = f"repeat({n_columns}, 1fr)"
         self.grid.children = [self.cells[key].figure for key in histograms]
-        self.heading.value = f"<b>{self._heading()}</b>"
+        self.heading.value = f"<b>{html.escape(self._heading())}</b>"
 
 
 class GateHeatmap(Heatmap):
@@ -249,11 +251,12 @@ class GateHeatmap(Heatmap):
 
     def show_gates(self, boundaries, gates, units, height):
         """Lines at column `boundaries`; tick labels naming `gates`."""
+        # hidden lines still count in the x scale's domain: keep them at 0
+        at = boundaries or [0]
         with self.gate_lines.hold_sync():
             self.gate_lines.visible = bool(boundaries)
-            if boundaries:
-                self.gate_lines.x = np.array([[b, b] for b in boundaries], np.float32)
-                self.gate_lines.y = np.array([[0, height]] * len(boundaries), np.float32)
+            self.gate_lines.x = np.array([[b, b] for b in at], np.float32)
+            self.gate_lines.y = np.array([[0, height]] * len(at), np.float32)
         centres = [units * (g + 0.5) for g in range(len(gates))]
         with self.x_axis.hold_sync():
             self.x_axis.tick_values = np.array(centres) if gates else None
