@@ -87,7 +87,7 @@ class WeightNorms(View):
         self._record()
         self.x_scale, self.y_scale = bqplot.LinearScale(), bqplot.LinearScale()
         self.figure = bqplot.Figure(
-            axes=[bqplot.Axis(scale=self.x_scale, label="step"),
+            axes=[bqplot.Axis(scale=self.x_scale, label="step", tick_format="d"),
                   bqplot.Axis(scale=self.y_scale, side="left",
                               label="column l2 norm", tick_format=".3g")],
             legend_location="top-right",

@@ -233,7 +233,7 @@ class RNNHistogram(_RNNView):
             bad = nan_inf_text(nans, infs)
             cell.show(counts, edges, y_max, f"{title}  {bad}" if bad else title)
         n_columns = max(len(self.shown_gates()), 1)
-        self.grid.layout.grid_template_columns = f"repeat({n_columns}, 1fr)"
+        self.grid.layout.grid_template_columns = f"repeat({n_columns}, minmax(0, 1fr))"
         self.grid.children = [self.cells[key].figure for key in histograms]
         self.heading.value = f"<b>{html.escape(self._heading())}</b>"
 
