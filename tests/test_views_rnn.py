@@ -141,7 +141,7 @@ def test_histograms_bin_each_gate_of_each_kernel(insp, layer, direction, mode):
         mark = w.cells[(kernel, gate)].mark
         np.testing.assert_array_equal(mark.y, counts)
         np.testing.assert_allclose(mark.x, (edges[1:] + edges[:-1]) / 2, rtol=1e-6)
-    assert w.grid.layout.grid_template_columns == f"repeat({len(GATES[layer])}, 1fr)"
+    assert w.grid.layout.grid_template_columns == f"repeat({len(GATES[layer])}, minmax(0, 1fr))"
     assert all("seernn-rnnhistogram" in f._dom_classes for f in w.grid.children)
 
 
