@@ -153,7 +153,9 @@ class Inspector:
         self._listeners.append(callback)
 
     def unobserve(self, callback):
-        self._listeners.remove(callback)
+        """Stop calling `callback` (no error if it was not observing)."""
+        if callback in self._listeners:
+            self._listeners.remove(callback)
 
     # -- internals ------------------------------------------------------------------
     def _output_layer(self, _id):

@@ -102,3 +102,15 @@ def test_byte_budget_evicts_oldest_but_keeps_the_newest():
     assert history.steps == [2, 3]                  # 200 bytes fit, 300 do not
     history.record(4, {"pass": {"a": np.zeros(1000, np.uint8)}})
     assert history.steps == [4]                     # over budget alone, but newest
+
+
+def test_a_view_can_start_at_a_recorded_step(trained):
+    model, x, y = trained
+    insp = Inspector(model, x, y)
+    first = Features2D(insp, "lstm")
+    recorded = first.view_data().copy()
+    model.train_on_batch(x, y)
+    insp.refresh()
+    pinned = Features2D(insp, "lstm", step=0)
+    np.testing.assert_array_equal(pinned.view_data(), recorded)
+    assert not np.array_equal(first.view_data(), recorded)

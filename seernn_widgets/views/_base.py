@@ -48,9 +48,9 @@ class View(widgets.VBox):
         self.layer = choices[0] if layer is None else self._layer_name(layer)
         self.mode = self.modes[0] if mode is None else mode
         for name, value in controls.items():
-            if name not in self.controls:
+            if name not in (*self.controls, "step"):
                 raise TypeError(f"{type(self).__name__} has no control {name!r}; "
-                                f"its controls are {list(self.controls)}")
+                                f"its controls are {[*self.controls, 'step']}")
             setattr(self, name, value)
         self._build()
         self.step_control = step_slider(self)
@@ -65,7 +65,7 @@ class View(widgets.VBox):
         return self.inspector.layer_names
 
     def _build(self):
-        """Create figure and control widgets (self.children)."""
+        """Create figure and control widgets (into self.body.children)."""
         raise NotImplementedError
 
     def view_data(self):
@@ -114,7 +114,7 @@ class View(widgets.VBox):
             self._redraw(change["name"])
 
     def _on_refresh(self, _inspector):
-        if self.step not in self.inspector.history.steps:
+        if self.step is not None and self.step not in self.inspector.history.steps:
             self._ready = False      # scrubbed-to step evicted: back to latest
             self.step = None
             self._ready = True
@@ -127,8 +127,7 @@ class View(widgets.VBox):
 
     def close(self):
         """Stop following the inspector, then close as any widget."""
-        if self._on_refresh in self.inspector._listeners:
-            self.inspector.unobserve(self._on_refresh)
+        self.inspector.unobserve(self._on_refresh)
         super().close()
 
     def layer_object(self):
