@@ -13,7 +13,12 @@ $(STAMP): setup.py pyproject.toml requirements/constraints.txt
 	$(PY) -m pip install -q -c requirements/constraints.txt -e '.[dev]'
 	touch $@
 
-venv: $(STAMP)
+# require.js + @jupyter-widgets/html-manager for seernn_widgets.export_html (npm pack)
+JSDEPS := $(VENV)/share/seernn_widgets/VERSIONS
+$(JSDEPS): scripts/fetch-js-deps $(STAMP)
+	scripts/fetch-js-deps $(VENV)/share/seernn_widgets
+
+venv: $(STAMP) $(JSDEPS)
 
 chromium:
 	@scripts/ensure-chromium

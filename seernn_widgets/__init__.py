@@ -7,6 +7,7 @@ import importlib
 
 from .compat import (detect_nans, get_gradients, get_outputs, get_rnn_weights,
                      get_weights, weights_norm)
+from .export import export_html
 from .inspector import Inspector
 from .live import LiveRefresh
 
@@ -18,7 +19,7 @@ _WIDGETS = {
     "WeightNorms": "norms", "Explorer": "explorer",
 }
 
-__all__ = ["Inspector", "LiveRefresh", "detect_nans", "get_gradients", "get_outputs",
+__all__ = ["Inspector", "export_html", "LiveRefresh", "detect_nans", "get_gradients", "get_outputs",
            "get_rnn_weights", "get_weights", "weights_norm", *_WIDGETS]
 
 

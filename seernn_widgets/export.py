@@ -7,7 +7,8 @@ everything its scripts load (nothing comes from a CDN)::
     <stem>_files/require.js               requirejs (npm)
     <stem>_files/html-manager/embed-amd.js @jupyter-widgets/html-manager (npm),
                                           with its icon fonts
-    <stem>_files/<module>/index.js        the AMD front-end the wheel installed
+    <stem>_files/nbextensions/<module>/index.js
+                                          the AMD front-end the wheel installed
                                           in <venv>/share/jupyter/nbextensions/
                                           (bqplot, bqscales, bqplot-image-gl,
                                           anywidget, ...), only those the
@@ -21,12 +22,13 @@ sample slider) keep working; controls that need Python do nothing.
 
 require.js and embed-amd.js are fetched once by ``scripts/fetch-js-deps``
 (run by ``make venv``) into ``<venv>/share/seernn_widgets/``.  Set
-``SEERNN_JS_DEPS`` to use another folder.
+``SEERNN_JS_DEPS`` to use another folder.  ``inline=True`` puts everything
+in the one HTML file instead (scripts as data: URLs; the icon fonts are
+left out, so Font Awesome icons, if any, do not show).
 
-The same page from the command line (a notebook that was run and saved
-with its widget state)::
+From the command line (a notebook without saved widget state is run first)::
 
-    python -m seernn_widgets.export notebooks/quickstart.ipynb quickstart.html
+    python -m seernn_widgets.export notebooks/quickstart.ipynb quickstart.html [--inline]
 """
 import base64
 import html
