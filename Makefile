@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv chromium bench lock clean
+.PHONY: demo test venv system bench lock clean
 
 $(STAMP): setup.py pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,23 +15,23 @@ $(STAMP): setup.py pyproject.toml requirements/constraints.txt
 
 # require.js + @jupyter-widgets/html-manager for seernn_widgets.export_html (npm pack)
 JSDEPS := $(VENV)/share/seernn_widgets/VERSIONS
-$(JSDEPS): scripts/fetch-js-deps $(STAMP)
+$(JSDEPS): scripts/fetch-js-deps $(STAMP) | system
 	scripts/fetch-js-deps $(VENV)/share/seernn_widgets
 
 venv: $(STAMP) $(JSDEPS)
 
-chromium:
-	@scripts/ensure-chromium
+system:
+	@scripts/ensure-system-packages
 
 # JupyterLab on 127.0.0.1 with notebooks/quickstart.ipynb open; prints the URL
 # with its token (no browser is started). Text-only demo: $(PY) -m seernn_widgets.demo
 demo: venv
 	$(PY) scripts/lab_demo.py notebooks/quickstart.ipynb
 
-test: venv chromium
+test: venv system
 	$(PY) -m pytest -q
 
-bench: venv chromium
+bench: venv system
 	for script in bench/*.py; do $(PY) $$script || exit 1; done
 
 # Re-pin requirements/constraints.txt to what the venv has now.

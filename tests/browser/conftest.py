@@ -16,7 +16,7 @@ def lab(tmp_path_factory):
     """A running ``lab.Lab`` (``.url``, ``.token``, ``.root_dir``) serving a tmp dir."""
     if not os.path.exists(labmod.CHROMIUM):
         pytest.fail(f"{labmod.CHROMIUM} is missing: `make test` installs it "
-                    f"(scripts/ensure-chromium)")
+                    f"(scripts/ensure-system-packages)")
     with labmod.running_lab(tmp_path_factory.mktemp("lab-root")) as server:
         yield server
 

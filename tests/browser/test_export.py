@@ -49,7 +49,7 @@ def offline_page(exported):
     """The exported page in Chromium, everything but file:// blocked.
     Yields (page, requests that were blocked, page errors)."""
     if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (scripts/ensure-chromium)")
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (scripts/ensure-system-packages)")
     html, _ = exported
     blocked, errors = [], []
 
