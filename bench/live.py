@@ -31,7 +31,7 @@ def timed_fit(model, x, y, callbacks):
     return time.perf_counter() - start
 
 
-def main(rounds=3):
+def main(rounds=4):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((16 * 60, 100, 16)).astype("float32")
     y = rng.standard_normal((16 * 60, 256)).astype("float32")
@@ -40,10 +40,11 @@ def main(rounds=3):
     views = [Features2D(insp, "lstm_1", mode="gradients"), RNNHeatmap(insp, "lstm_2")]
     timed_fit(model, x[:32], y[:32], [])           # trace the train step once
     plain, live_times, per_refresh = [], [], []
-    for _ in range(rounds):                        # alternate: noise hits both alike
-        plain.append(timed_fit(model, x, y, []))
+    for r in range(rounds):       # interleaved, order swapped each round: noise hits both
         live = LiveRefresh(insp, every_n_batches=10, min_interval_s=0)
-        live_times.append(timed_fit(model, x, y, [live]))
+        runs = [(plain, []), (live_times, [live])]
+        for times, callbacks in (runs if r % 2 == 0 else runs[::-1]):
+            times.append(timed_fit(model, x, y, callbacks))
         start = time.perf_counter()
         insp.refresh()
         per_refresh.append(time.perf_counter() - start)
