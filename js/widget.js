@@ -59,7 +59,8 @@ const KINDS = {
       sample: c.sample, direction: c.direction, reflectHalf: c.reflect_half,
       timestepsXaxis: s.timesteps_xaxis,
     })],
-    autoNorm: (slices) => { const p = peakAbs(slices[0].data); return [-p, p]; },
+    // over the whole cube, as Features2D.auto_norm: sample changes keep the colours
+    autoNorm: (parts) => { const p = peakAbs(parts[0].data); return [-p, p]; },
     title(slice, c, s) {   // Features2D._title
       const nans = describeNans(slice.data);
       return `${s.heading} - sample ${c.sample}`
@@ -73,8 +74,8 @@ const KINDS = {
       directions: s.directions, direction: c.direction, gates: s.gates, gate: c.gate,
       absoluteValue: s.absolute_value,
     })),
-    autoNorm(slices, s) {
-      const p = peakAbs(...slices.map((slice) => slice.data));
+    autoNorm(parts, s) {   // every direction, kernel and gate, as RNNHeatmap._auto_norm
+      const p = peakAbs(...parts.map((part) => part.data));
       return s.absolute_value ? [0, p] : [-p, p];
     },
     title(slice, c, s, i) {   // RNNHeatmap._redraw
@@ -255,7 +256,7 @@ class Slicer {
     }
     if (slices.length !== this.targets.length) return;
     const agreed = kind.keys.every((key) => same(c[key], state[key]));
-    const norm = c.norm ?? kind.autoNorm(slices, state);
+    const norm = c.norm ?? kind.autoNorm(this.parts, state);
     this.quietly(() => slices.forEach((slice, i) => {
       const t = this.targets[i];
       if (!agreed || t.ours) {

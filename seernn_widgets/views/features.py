@@ -78,9 +78,19 @@ class Features2D(View):
         return slicing.features_2d(self._data(), self.sample, self.direction,
                                    self.reflect_half, self.timesteps_xaxis)
 
+    def auto_norm(self):
+        """±max|value| over the whole array, every sample and channel, so a
+        sample, direction or reflect_half change keeps the colours (samples
+        compare, and the page repaints once)."""
+        data = self._data()
+        if self._auto is None or self._auto[0] is not data:
+            self._auto = (data, slicing.auto_norm(data))
+        return self._auto[1]
+
     def _build(self):
+        self._auto = None   # (array, its auto norm): computed once per array
         image = self.view_data()
-        self.heatmap = Heatmap(image, self.norm or slicing.auto_norm(image),
+        self.heatmap = Heatmap(image, self.norm or self.auto_norm(),
                                css_class="seernn-features2d")
         self.sample_control = sample_slider(self)
         self.direction_control = dropdown(self, "direction", slicing.DIRECTIONS, "direction")
@@ -110,7 +120,7 @@ class Features2D(View):
             self.heatmap.set_norm(self.norm)   # colours only, no new image
             return
         image = self.view_data()
-        norm = self.norm or slicing.auto_norm(image)
+        norm = self.norm or self.auto_norm()
         show_norm(self.norm_slider, norm)
         self.heatmap.show(image, norm, title=self._title(image))
 

@@ -296,9 +296,11 @@ class RNNHeatmap(_RNNView):
     def view_data(self):
         return {kernel: matrix for kernel, (matrix, _) in self._matrices().items()}
 
-    def _auto_norm(self, data):
-        values = np.concatenate([m.ravel() for m in data.values()])
-        peak = slicing.auto_norm(values)[1]
+    def _auto_norm(self):
+        """±max|value| over every direction, kernel and gate of the layer, so
+        a direction or gate change keeps the colours (one repaint)."""
+        arrays = self.arrays().arrays.values()
+        peak = slicing.auto_norm(np.concatenate([np.ravel(a) for a in arrays]))[1]
         return (0.0, peak) if self.absolute_value else (-peak, peak)
 
     def _build(self):
@@ -320,7 +322,7 @@ class RNNHeatmap(_RNNView):
         self._fit_to_layer(reason)
         matrices = self._matrices()
         data = {kernel: matrix for kernel, (matrix, _) in matrices.items()}
-        norm = self.norm or self._auto_norm(data)
+        norm = self.norm or self._auto_norm()
         show_norm(self.norm_slider, norm)
         if reason == "norm":   # colours only, no new image
             for kernel in data:
