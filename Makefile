@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv system bench lock clean
+.PHONY: demo test venv system bench screenshots lock clean
 
 $(STAMP): setup.py pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ test: venv system
 
 bench: venv system
 	for script in bench/*.py; do $(PY) $$script || exit 1; done
+
+# Regenerate the README's gallery (docs/img/) from the browser tests' screenshots.
+screenshots: venv system
+	scripts/gallery-screenshots
 
 # Re-pin requirements/constraints.txt to what the venv has now.
 lock: venv
