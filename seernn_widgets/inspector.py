@@ -140,7 +140,7 @@ class Inspector:
             if "weights" in self._asked:
                 self._weights()
             if "pass" in self._asked:
-                self._pass(LEVELS[self._level])
+                self._pass(LEVELS[self._level] if self._has_loss() else "outputs")
         for callback in list(self._listeners):
             callback(self)
 
@@ -165,6 +165,10 @@ class Inspector:
                 f"{layer.name!r} is an InputLayer, which has no output to "
                 f"inspect; choose one of {self.layer_names}")
         return layer
+
+    def _has_loss(self):
+        """Whether gradients can be computed: labels and a compiled loss."""
+        return self.y is not None and self.model.compiled
 
     def _drop_if_trained(self):
         step = self.step
@@ -207,8 +211,7 @@ class Inspector:
             raise ValueError("gradients need labels: pass labels= to "
                              "Inspector (or a Dataset yielding (x, y))")
         engine = _engine.engine_for(self.model, self.learning_phase)
-        if self._level == 0 or (need == "outputs" and not (
-                self.y is not None and self.model.compiled)):
+        if self._level == 0 or (need == "outputs" and not self._has_loss()):
             result = {"outputs": engine.outputs(self.x), "level": 0}
         else:
             result = self._full_pass(engine, self._level == 2)

@@ -74,3 +74,13 @@ def test_empty_batch_and_learning_phase(setup):
         Inspector(model, x[:0])
     with pytest.raises(ValueError, match=r"learning_phase must be one of \[0, 1\]"):
         Inspector(model, x, learning_phase=2)
+
+
+def test_a_failed_gradient_request_does_not_break_later_refreshes(rng):
+    ipt = keras.Input((5, 3))
+    model = keras.Model(ipt, keras.layers.LSTM(2)(ipt))
+    insp = Inspector(model, rng.standard_normal((4, 5, 3)), rng.standard_normal((4, 2)))
+    with pytest.raises(RuntimeError, match="not compiled"):
+        insp.gradients(1)
+    insp.refresh()                                  # outputs still work
+    assert insp.outputs(1).shape == (4, 2)
