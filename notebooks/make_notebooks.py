@@ -723,8 +723,8 @@ GALLERY = [
     `(width, in_channels, filters)` is shown by `Features2D(mode="weights")`: the first axis
     (kernel position) takes the place of samples, so the slider steps through the 5 positions
     and each image is filters x input channels. see-rnn tiled all positions in one figure
-    with `norm=(-.1, .1)`; here the colour range is automatic (+-max |weight| of the shown
-    position). **Look for** bands: filters that are uniformly low, uniformly large, or large on a few
+    with `norm=(-.1, .1)`; here the colour range is automatic (+-max |weight| over all
+    positions, so they compare). **Look for** bands: filters that are uniformly low, uniformly large, or large on a few
     input channels.
     """),
     code("""
@@ -746,7 +746,7 @@ GALLERY = [
         ex13.sample = position
         np.testing.assert_array_equal(ex13.view_data(), w[position].T)
     ex13.sample = 2
-    peak = float(np.abs(w[2]).max())
+    peak = float(np.abs(w).max())   # auto norm: the whole kernel, so positions compare
     assert (ex13.heatmap.colour_scale.min, ex13.heatmap.colour_scale.max) == (-peak, peak)
     ex13
     """),
