@@ -15,9 +15,6 @@ from seernn_widgets import rnn, slicing
 
 RUNNER = Path(__file__).resolve().parent.parent / "js" / "tests" / "run_slicing.mjs"
 
-pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="needs node")
-
-
 def run_js(tmp_path, cases):
     """[(fn, cube, options)] -> the runner's results, in order."""
     specs = []
@@ -27,6 +24,7 @@ def run_js(tmp_path, cases):
         specs.append({"fn": fn, "cube": f"cube{i}.bin", "shape": list(cube.shape),
                       "options": options})
     (tmp_path / "cases.json").write_text(json.dumps(specs))
+    assert shutil.which("node"), "node is missing: `make test` installs it (scripts/ensure-system-packages)"
     out = subprocess.run(["node", str(RUNNER), str(tmp_path / "cases.json")],
                          capture_output=True, text=True, timeout=60, check=True)
     return json.loads(out.stdout)
