@@ -1,6 +1,6 @@
 """Values that arrive from the page go through the same validation as
-Python's: an invalid one is refused without an exception escaping the
-message handler, and the view stays as it was."""
+Python's: an invalid one is refused (or clamped by the slider) without an
+exception escaping the message handler, and the view stays consistent."""
 import keras
 import numpy as np
 import pytest
@@ -11,7 +11,7 @@ from seernn_widgets import Features2D, Inspector
 def page_sets(control, **state):
     """What a comm 'update' message from the page does to a control."""
     control._handle_msg({"content": {"data": {"method": "update", "state": state,
-                                              "buffer_paths": []}}})
+                                              "buffer_paths": []}}, "buffers": []})
 
 
 @pytest.fixture
@@ -23,14 +23,16 @@ def view(rng):
     return Features2D(Inspector(model, rng.standard_normal((4, 6, 3))), "bigru")
 
 
-def test_out_of_range_values_from_the_page_are_refused(view):
+def test_out_of_range_values_from_the_page_are_refused_or_clamped(view):
     before = view.view_data()
     page_sets(view.control_widgets["direction"], index=7)        # no 8th option
     assert view.direction == "both" and view.control_widgets["direction"].index == 0
     np.testing.assert_array_equal(view.view_data(), before)
-    page_sets(view.sample_control, value=99)                     # beyond the batch
-    assert view.sample == 0 == view.sample_control.value
-    page_sets(view.sample_control, value=3)                      # valid values work
+    page_sets(view.sample_control, value=99)                     # the slider clamps it
+    assert view.sample == 3 == view.sample_control.value
+    page_sets(view.sample_control, value=1)                      # valid values work
+    assert view.sample == 1
+    page_sets(view.sample_control, value=3)
     page_sets(view.control_widgets["direction"], index=2)
     assert (view.sample, view.direction) == (3, "backward")
     np.testing.assert_array_equal(view.view_data(), view.inspector.outputs("bigru")[3][:, 2:].T)
