@@ -67,14 +67,24 @@ def auto_norm(data):
     return (-peak, peak)
 
 
+def finite_range(arrays, default=None):
+    """(min, max) over the finite values of all `arrays`, widened by 0.5 each
+    way when they are all equal; `default` when there are none."""
+    values = np.concatenate([np.ravel(a) for a in arrays] or [[]])
+    finite = values[np.isfinite(values)]
+    if not finite.size:
+        return default
+    lo, hi = float(finite.min()), float(finite.max())
+    return (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)
+
+
 def histogram(values, bins=50, value_range=None):
     """(counts, edges, n_nan, n_inf): np.histogram of the finite values, and
     how many were NaN/Inf (left out of the counts, never silently zeroed)."""
     values = np.asarray(values).ravel()
     finite = values[np.isfinite(values)]
-    if value_range is None and finite.size:
-        lo, hi = float(finite.min()), float(finite.max())
-        value_range = (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)
+    if value_range is None:
+        value_range = finite_range([finite])
     counts, edges = np.histogram(finite, bins=bins, range=value_range)
     return counts, edges, int(np.isnan(values).sum()), int(np.isinf(values).sum())
 

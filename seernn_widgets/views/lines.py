@@ -42,16 +42,6 @@ def first_channels(n):
     return list(range(min(DEFAULT_CHANNELS, n)))
 
 
-def value_range(arrays):
-    """(min, max) over the finite values of `arrays`, widened when flat."""
-    values = np.concatenate([np.ravel(a) for a in arrays])
-    finite = values[np.isfinite(values)]
-    if not finite.size:
-        return (-1.0, 1.0)
-    lo, hi = float(finite.min()), float(finite.max())
-    return (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)
-
-
 def validate_channels(value, n, where):
     """A non-empty list of distinct ints in [0, n)."""
     try:
@@ -275,7 +265,8 @@ class Features1D(_LayerArrayView):
         self.grid.layout.grid_template_columns = f"repeat({columns}, minmax(0, 1fr))"
 
     def _set_y_ranges(self, data):
-        lo, hi = value_range(data.values()) if self.share_xy else (None, None)
+        lo, hi = (slicing.finite_range(data.values(), (-1.0, 1.0)) if self.share_xy
+                  else (None, None))
         for figure in self.grid.children:
             scale = figure.marks[0].scales["y"]
             with scale.hold_sync():

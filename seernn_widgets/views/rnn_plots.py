@@ -24,17 +24,6 @@ def nan_inf_text(nans, infs):
     return ", ".join(f"{name} {n}" for name, n in (("NaN", nans), ("Inf", infs)) if n)
 
 
-def finite_range(arrays):
-    """(min, max) over the finite values of all `arrays` (widened when equal),
-    None when there are none: the common bin range of shared subplots."""
-    finite = np.concatenate([np.asarray(a, dtype=np.float64).ravel() for a in arrays] or [[]])
-    finite = finite[np.isfinite(finite)]
-    if not finite.size:
-        return None
-    lo, hi = float(finite.min()), float(finite.max())
-    return (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)
-
-
 def _js_key(value):
     """A number as JavaScript prints it: bqplot looks tick labels up by it."""
     return str(int(value)) if float(value).is_integer() else repr(float(value))
@@ -196,7 +185,7 @@ class RNNHistogram(_RNNView):
                   for gate, piece in zip(gates, arrays.gates_of(self.direction, kernel))
                   if self.gate in ("all", gate)}
         shared = SHARED_KERNELS[self.equate_axes]
-        common = finite_range([p for (k, _), p in pieces.items() if k in shared])
+        common = slicing.finite_range([p for (k, _), p in pieces.items() if k in shared])
         return {key: slicing.histogram(piece, self.bins, common if key[0] in shared else None)
                 for key, piece in pieces.items()}
 
@@ -299,12 +288,17 @@ class RNNHeatmap(_RNNView):
     def _auto_norm(self):
         """±max|value| over every direction, kernel and gate of the layer, so
         a direction or gate change keeps the colours (one repaint)."""
-        arrays = self.arrays().arrays.values()
-        peak = slicing.auto_norm(np.concatenate([np.ravel(a) for a in arrays]))[1]
+        arrays = tuple(self.arrays().arrays.values())
+        cached = self._auto[0] if self._auto else ()
+        if len(cached) != len(arrays) or any(a is not b for a, b in zip(cached, arrays)):
+            values = np.concatenate([np.ravel(a) for a in arrays])
+            self._auto = (arrays, slicing.auto_norm(values)[1])  # once per data change
+        peak = self._auto[1]
         return (0.0, peak) if self.absolute_value else (-peak, peak)
 
     def _build(self):
         self.heatmaps = {}   # kernel -> GateHeatmap, kept across layers
+        self._auto = None    # (arrays, their peak |value|): see _auto_norm
         norm_box, self.norm_slider = norm_controls(self)
         self._controls = (self._top_controls(), norm_box)
         # the page re-slices while the kernel is busy (e.g. in model.fit)
