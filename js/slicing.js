@@ -37,6 +37,22 @@ export function features2d(cube, shape, { sample = 0, direction = "both",
   return { data, shape: timestepsXaxis ? [width, steps] : [steps, width] };
 }
 
+/** The overlay marking masked timesteps on a features2d image (mask_image):
+ * 1 where masked, NaN (transparent) where kept, cut exactly like the data.
+ * `kept` is (samples, timesteps), nonzero where kept; broadcast over the
+ * `nChannels` channels. */
+export function maskImage(kept, shape, nChannels, { sample = 0, ...options } = {}) {
+  const [n, steps] = shape;
+  if (!Number.isInteger(sample) || sample < 0 || sample >= n) {
+    throw new RangeError(`sample ${sample} outside [0, ${n - 1}]`);
+  }
+  const cube = new Float32Array(steps * nChannels);
+  for (let t = 0; t < steps; t++) {
+    cube.fill(kept[sample * steps + t] ? NaN : 1, t * nChannels, (t + 1) * nChannels);
+  }
+  return features2d(cube, [1, steps, nChannels], { ...options, sample: 0 });
+}
+
 /** One kernel's matrix as RNNHeatmap draws it (rnn_matrix). `cube` is
  * (directions, rows, cols): the kernel of each direction, gates side by side
  * along cols. gate 'all' keeps every gate, else one gate's columns; returns

@@ -10,7 +10,7 @@
 //
 // The served module is slicing.js followed by this file, without the import
 // line below (anywidget serves one file): _browser.py joins them.
-import { features2d, nanInfCounts, peakAbs, rnnMatrix } from "./slicing.js";
+import { features2d, maskImage, nanInfCounts, peakAbs, rnnMatrix } from "./slicing.js";
 
 const REF = "IPY_MODEL_";
 
@@ -51,7 +51,9 @@ function describeNans(data) {
   return [part(nans, "NaN"), part(infs, "Inf")].filter(Boolean).join(", ");
 }
 
-/** What each view draws. keys: the controls that pick the slice. */
+/** What each view draws. keys: the controls that pick the slice; optional
+ * extent (axis span of a downsampled slice), overlay (drawn with a new
+ * slice) and decorate (on every apply). */
 const KINDS = {
   features2d: {
     keys: ["sample", "direction", "reflect_half"],
@@ -61,11 +63,30 @@ const KINDS = {
     })],
     // over the whole cube, as Features2D.auto_norm: sample changes keep the colours
     autoNorm: (parts) => { const p = peakAbs(parts[0].data); return [-p, p]; },
+    // the full sequence length, also when the cube is downsampled (Features2D.extent)
+    extent: (slice, c, s) => (s.timesteps_xaxis
+      ? [s.steps, slice.shape[0]] : [slice.shape[1], s.steps]),
     title(slice, c, s) {   // Features2D._title
       const nans = describeNans(slice.data);
+      const masked = s.masked?.[c.sample] ?? 0;
       return `${s.heading} - sample ${c.sample}`
         + (c.direction !== "both" ? ` - ${c.direction}` : "")
-        + (nans ? ` - ${nans} (yellow)` : "");
+        + (nans ? ` - ${nans} (yellow)` : "")
+        + (masked ? ` - ${masked} masked timesteps (grey)` : "");
+    },
+    overlay(t, c, s, parts) {   // Features2D.mask_data: the grey overlay
+      if (!t.mask) return;
+      const kept = parts[1];
+      const image = kept && s.masked[c.sample]
+        ? maskImage(kept.data, kept.shape, parts[0].shape[2], {
+          sample: c.sample, direction: c.direction, reflectHalf: c.reflect_half,
+          timestepsXaxis: s.timesteps_xaxis,
+        })
+        : { data: new Float32Array([NaN]), shape: [1, 1] };
+      setLocal(t.mask, {
+        image: { data: image.data, shape: image.shape, dtype: "float32" },
+        x: t.mark.get("x"), y: t.mark.get("y"),
+      });
     },
   },
   rnn: {
@@ -261,7 +282,10 @@ class Slicer {
       const t = this.targets[i];
       if (!agreed || t.ours) {
         const shown = `${this.generation} ${JSON.stringify(kind.keys.map((key) => c[key]))}`;
-        if (t.shown !== shown) this.show(t, slice);
+        if (t.shown !== shown) {
+          this.show(t, slice, kind.extent?.(slice, c, state));
+          kind.overlay?.(t, c, state, this.parts);
+        }
         t.shown = shown;
         kind.decorate?.(t, slice, c, state);
         setChanged(t.figure, { title: kind.title(slice, c, state, i) });
@@ -272,8 +296,10 @@ class Slicer {
     }));
   }
 
-  show(t, slice) {
-    const [h, w] = slice.shape;
+  /** Set the slice as the mark's image, spanning `extent` = [width,
+   * height] in axis units (the slice's own shape by default). */
+  show(t, slice, extent) {
+    const [w, h] = extent ?? [slice.shape[1], slice.shape[0]];
     const attrs = { image: { data: slice.data, shape: slice.shape, dtype: "float32" } };
     if (t.mark.get("x")?.[1] !== w) attrs.x = [0, w];
     if (t.mark.get("y")?.[1] !== h) attrs.y = [0, h];

@@ -25,6 +25,13 @@ def _widen(tensor):
     return tf.cast(tensor, tf.float32) if tensor.dtype in _HALF else tensor
 
 
+def _mask(tensor):
+    """The Keras mask a layer attached to its output (False = a masked
+    timestep), as float32 so a traced function can return it; None if none."""
+    mask = getattr(tensor, "_keras_mask", None)
+    return None if mask is None else tf.cast(mask, tf.float32)
+
+
 def _zeros_if_none(grads, like):
     return [tf.zeros_like(t) if g is None else g for g, t in zip(grads, like)]
 
@@ -88,7 +95,7 @@ class Engine:
 
     def _outputs(self, x):
         _, outs = self._call(x)
-        return [_widen(t) for t in outs]
+        return [_widen(t) for t in outs], [_mask(t) for t in outs]
 
     def _full(self, x, y, sample_weight, weight_gradients):
         model = self.model
@@ -104,7 +111,7 @@ class Engine:
         return ([_widen(t) for t in outs],
                 [_widen(g) for g in _zeros_if_none(out_grads, outs)],
                 [_widen(g) for g in _zeros_if_none(weight_grads, weights)],
-                _widen(loss))
+                _widen(loss), [_mask(t) for t in outs])
 
     # -- state that a pass may touch, saved and put back ---------------------
     def _volatile_variables(self):
@@ -132,21 +139,30 @@ class Engine:
 
     # -- public ----------------------------------------------------------------
     def outputs(self, x):
-        """{layer name: output array}."""
+        """Outputs and masks (see `full`)."""
         self.submodel()
-        outs = self._run(self._outputs_fn, x)
-        return {layer.name: np.asarray(t) for layer, t in zip(self.layers, outs)}
+        outs, masks = self._run(self._outputs_fn, x)
+        names = [layer.name for layer in self.layers]
+        return {"outputs": dict(zip(names, map(np.asarray, outs))),
+                "masks": self._masks(names, masks)}
+
+    @staticmethod
+    def _masks(names, masks):
+        return {name: np.asarray(m) > 0 for name, m in zip(names, masks) if m is not None}
 
     def full(self, x, y, sample_weight, weight_gradients=True):
         """Outputs, output-gradients, weight-gradients by variable path (None
-        unless `weight_gradients`), and the loss."""
+        unless `weight_gradients`), the loss, and the masks: {layer name:
+        bool (samples, timesteps), False where masked} of the layers whose
+        output carries a Keras mask (Masking, Embedding(mask_zero=True) and
+        the layers they propagate through)."""
         if not self.model.compiled:
             raise NotCompiledError(
                 f"model {self.model.name!r} is not compiled, so it has no loss "
                 f"to differentiate: call model.compile(optimizer, loss=...) "
                 f"first (or ask only for outputs/weights)")
         self.submodel()
-        outs, out_grads, weight_grads, loss = self._run(
+        outs, out_grads, weight_grads, loss, masks = self._run(
             self._full_fn, x, y, sample_weight, bool(weight_gradients))
         names = [layer.name for layer in self.layers]
         return {
@@ -156,6 +172,7 @@ class Engine:
                                  for v, g in zip(self.trainable, weight_grads)}
             if weight_gradients else None,
             "loss": float(loss),
+            "masks": self._masks(names, masks),
         }
 
 

@@ -122,6 +122,14 @@ class Inspector:
         arrays = {key: source[v.path] for key, v in variables.items()}
         return rnn.RNNArrays(info=rnn.info(layer), arrays=arrays)
 
+    def mask(self, layer, step=None):
+        """Which timesteps of the layer's output are kept: bool (samples,
+        timesteps), False where masked (Masking, Embedding(mask_zero=True)
+        and the layers the mask propagates through); None when the output
+        carries no mask."""
+        layer = self._output_layer(layer)
+        return self._pass("outputs", step)["masks"].get(layer.name)
+
     @property
     def loss(self):
         """The compiled loss on the batch (computed with the gradients)."""
@@ -212,7 +220,7 @@ class Inspector:
                              "Inspector (or a Dataset yielding (x, y))")
         engine = _engine.engine_for(self.model, self.learning_phase)
         if self._level == 0 or (need == "outputs" and not self._has_loss()):
-            result = {"outputs": engine.outputs(self.x), "level": 0}
+            result = {**engine.outputs(self.x), "level": 0}
         else:
             result = self._full_pass(engine, self._level == 2)
             result["level"] = self._level

@@ -46,6 +46,66 @@ def features_2d(data, sample=0, direction="both", reflect=False,
     return np.ascontiguousarray(image, dtype=np.float32)
 
 
+def time_bins(steps, resolution):
+    """`steps` timesteps cut into min(steps, resolution) near-equal bins, as
+    an index matrix (bins, width): row b lists bin b's timesteps, padded by
+    repeating its last one (repeats change no min, max or peak)."""
+    n = min(steps, resolution)
+    starts = (np.arange(n) * steps) // n
+    stops = np.append(starts[1:], steps)
+    width = int((stops - starts).max())
+    return np.minimum(starts[:, None] + np.arange(width), (stops - 1)[:, None])
+
+
+def peak_per_bin(data, resolution):
+    """Downsample (..., timesteps, channels) along time to at most
+    `resolution` timesteps, each bin keeping its largest-|value| entry with
+    its sign, so a one-timestep spike survives; NaN wins (is never hidden)."""
+    steps = data.shape[-2]
+    if steps <= resolution:
+        return data
+    binned = data[..., time_bins(steps, resolution), :]     # (..., bins, width, C)
+    pick = np.argmax(np.abs(binned), axis=-2)[..., None, :]   # the first NaN if any
+    return np.take_along_axis(binned, pick, axis=-2)[..., 0, :]
+
+
+def kept_per_bin(kept, resolution):
+    """A (..., timesteps) keep-mask binned like `peak_per_bin`: a bin is
+    masked only when every timestep in it is."""
+    steps = kept.shape[-1]
+    if steps <= resolution:
+        return kept
+    return kept[..., time_bins(steps, resolution)].any(axis=-1)
+
+
+def min_max_per_bin(lines, resolution):
+    """(x, y) of (lines, timesteps) downsampled for drawing as lines: per
+    bin of at most `resolution` bins its min and max at their timesteps, in
+    time order, so spikes and the envelope survive (NaN wins, as a gap).
+    x is (timesteps,) when nothing is cut, else (lines, 2 * bins)."""
+    steps = lines.shape[-1]
+    if steps <= 2 * resolution:
+        return np.arange(steps, dtype=np.float32), lines
+    bins = time_bins(steps, resolution)
+    binned = lines[..., bins]                            # (lines, bins, width)
+    at = np.stack([np.argmin(binned, -1), np.argmax(binned, -1)], -1)
+    at.sort(axis=-1)                                      # time order in the bin
+    x = np.take_along_axis(np.broadcast_to(bins, binned.shape), at, -1)
+    y = np.take_along_axis(binned, at, -1)
+    shape = (*lines.shape[:-1], -1)
+    return x.reshape(shape).astype(np.float32), y.reshape(shape)
+
+
+def mask_image(kept, n_channels, sample=0, direction="both", reflect=False,
+               timesteps_xaxis=True):
+    """The overlay marking masked timesteps on a `features_2d` image: 1.0
+    where masked, NaN (transparent) where kept, cut exactly like the data
+    (`kept` is (samples, timesteps), broadcast over the channels)."""
+    marks = np.where(kept, np.float32(np.nan), np.float32(1.0))
+    cube = np.broadcast_to(marks[..., None], (*marks.shape, n_channels))
+    return features_2d(cube, sample, direction, reflect, timesteps_xaxis)
+
+
 def features_1d(data, channels, sample="all", direction="both"):
     """{channel: (samples, timesteps) lines} for the channels to plot;
     `channels` index the channels of the chosen direction."""

@@ -59,6 +59,29 @@ def test_features_2d(tmp_path, channels):
         assert_same_bits(image(result), slicing.features_2d(data, s, d, r, x))
 
 
+@pytest.mark.parametrize("channels", [6, 5])
+def test_mask_image(tmp_path, channels):
+    kept = np.random.default_rng(channels).random((3, 7)) < 0.6
+    settings = list(itertools.product(range(3), ("both", "forward", "backward"),
+                                      (False, True), (True, False)))
+    cases = [("maskImage", kept, {"nChannels": channels, "sample": s, "direction": d,
+                                  "reflectHalf": r, "timestepsXaxis": x})
+             for s, d, r, x in settings]
+    for (s, d, r, x), result in zip(settings, run_js(tmp_path, cases)):
+        assert_same_bits(image(result), slicing.mask_image(kept, channels, s, d, r, x))
+
+
+def test_binned_cube_slices_like_the_kernel(tmp_path):
+    """The page gets the cube binned along time; its slice of any sample is
+    what Features2D draws from that sample alone."""
+    data = cube((3, 50, 4), seed=5)
+    binned = slicing.peak_per_bin(data, 16)
+    cases = [("features2d", binned, {"sample": s, "reflectHalf": True}) for s in range(3)]
+    for s, result in enumerate(run_js(tmp_path, cases)):
+        drawn = slicing.features_2d(slicing.peak_per_bin(data[s], 16)[None], 0, reflect=True)
+        assert_same_bits(image(result), drawn)
+
+
 def rnn_arrays(cell, units, seed, bias_rows=1):
     gates = rnn.GATES[cell]
     cols = units * max(len(gates), 1)

@@ -23,6 +23,11 @@ const results = cases.map(({ fn, cube, shape, options }) => {
     const out = slicing[fn](data, shape, options);
     return { data: encode(out.data), shape: out.shape, boundaries: out.boundaries ?? null };
   }
+  if (fn === "maskImage") {
+    const { nChannels, ...rest } = options;
+    const out = slicing.maskImage(data, shape, nChannels, rest);
+    return { data: encode(out.data), shape: out.shape, boundaries: null };
+  }
   if (fn === "peakAbs") return slicing.peakAbs(data);
   if (fn === "nanInfCounts") return slicing.nanInfCounts(data);
   throw new Error(`unknown function ${fn}`);

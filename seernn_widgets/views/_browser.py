@@ -22,7 +22,7 @@ import numpy as np
 import traitlets
 from ipywidgets import widget_serialization
 
-from .. import rnn
+from .. import rnn, slicing
 
 BUDGET = 8 * 2**20          # bytes of cube sent to the page, at most
 DATA_CHANGES = ("init", "refresh", "layer", "mode", "step")   # redraws with new numbers
@@ -85,6 +85,8 @@ class BrowserSlicer(anywidget.AnyWidget):
 def heatmap_models(heatmap):
     """The models of a Heatmap (or GateHeatmap) the page redraws."""
     models = {"mark": heatmap.mark, "scale": heatmap.colour_scale, "figure": heatmap.figure}
+    if getattr(heatmap, "mask", None) is not None:
+        models["mask"] = heatmap.mask
     if hasattr(heatmap, "gate_lines"):
         models.update(lines=heatmap.gate_lines, axis=heatmap.x_axis)
     return models
@@ -104,11 +106,24 @@ def attach_features2d(view, reflect, auto):
 
 
 def sync_features2d(view, reason):
+    """The cube is downsampled along time as the view draws it (per sample,
+    so the page's slice equals the kernel's), with the keep-mask (1 kept, 0
+    masked) as a second part when the layer has one."""
     what = {"outputs": "outputs", "gradients": "gradients", "weights": "kernel"}[view.mode]
+    data, kept = view._data(), view.kept()
     state = {"sample": view.sample, "direction": view.direction,
              "reflect_half": view.reflect_half, "timesteps_xaxis": view.timesteps_xaxis,
-             "norm": _norm(view.norm), "heading": f"{view.layer} {what}"}
-    view.slicer.update(state, [view._data()] if reason in DATA_CHANGES else None)
+             "norm": _norm(view.norm), "heading": f"{view.layer} {what}",
+             "steps": data.shape[1],
+             "masked": None if kept is None else (~kept).sum(axis=1).tolist()}
+    parts = None
+    if reason in DATA_CHANGES or reason == "time_resolution":
+        samples, steps, channels = data.shape
+        drawn = samples * min(steps, view.time_resolution) * channels * 4
+        parts = [] if drawn > BUDGET else [slicing.peak_per_bin(data, view.time_resolution)]
+        if parts and kept is not None:
+            parts.append(slicing.kept_per_bin(kept, view.time_resolution))
+    view.slicer.update(state, parts, [view.heatmap])
 
 
 # -- RNNHeatmap ------------------------------------------------------------------

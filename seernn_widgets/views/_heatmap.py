@@ -3,7 +3,9 @@
 ImageGL repaints a 256x1024 float32 image in tens of ms where bqplot's
 HeatMap needs most of a second (it redraws every cell on a canvas), and a
 colour-range change only updates the `ColorScale`. NaN pixels come out
-transparent, so the plot area's background is the NaN colour.
+transparent, so the plot area's background is the NaN colour. An optional
+second ImageGL on top greys out masked timesteps (its NaN pixels let the
+data show through).
 """
 import bqplot
 import numpy as np
@@ -12,6 +14,8 @@ from bqplot_image_gl import ImageGL
 NAN_COLOUR = "#ffd400"  # NaN shows through the transparent pixels
 DIVERGING = ["#2166ac", "#ffffff", "#b2182b"]   # blue - white - red, like bwr
 GREYS = ["#ffffff", "#000000"]
+MASK_COLOUR = "#808080"
+MASK_OPACITY = 0.7
 
 
 class Heatmap:
@@ -36,10 +40,13 @@ class Heatmap:
             fig_margin={"top": 40, "bottom": 40, "left": 60, "right": 20},
             layout={"height": f"{height}px", "width": "100%"})
         self.figure.add_class(css_class)
+        self.mask = None   # the masked-timesteps overlay (show_mask)
 
-    def show(self, image, norm, title=None):
-        """Draw `image` (2-D float32) with colour range `norm`."""
-        h, w = image.shape
+    def show(self, image, norm, title=None, extent=None):
+        """Draw `image` (2-D float32) with colour range `norm`, spanning
+        `extent` = (width, height) in axis units (its shape by default; more
+        when the image is a downsampled one)."""
+        w, h = extent or image.shape[::-1]
         with self.mark.hold_sync():
             if self.mark.x[1] != w or self.mark.y[1] != h:
                 self.mark.x, self.mark.y = (0, w), (0, h)
@@ -48,6 +55,24 @@ class Heatmap:
         self.set_norm(norm)
         if title is not None:
             self.figure.title = title
+
+    def show_mask(self, image):
+        """Grey out the pixels where `image` is 1 (NaN: not masked), over the
+        same extent as the data; None removes the overlay. Made on first use:
+        most layers have no mask."""
+        if image is None:
+            if self.mask is not None:
+                self.mask.image = np.full((1, 1), np.nan, np.float32)
+            return
+        if self.mask is None:
+            self.mask = ImageGL(
+                image=image, x=self.mark.x, y=self.mark.y, opacity=MASK_OPACITY,
+                scales={"x": self.x_scale, "y": self.y_scale,
+                        "image": bqplot.ColorScale(colors=[MASK_COLOUR] * 2, min=0, max=1)})
+            self.figure.marks = [self.mark, self.mask]
+        with self.mask.hold_sync():
+            self.mask.x, self.mask.y = self.mark.x, self.mark.y
+            self.mask.image = np.ascontiguousarray(image, dtype=np.float32)
 
     def set_norm(self, norm):
         with self.colour_scale.hold_sync():

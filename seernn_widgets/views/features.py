@@ -21,9 +21,18 @@ def sequence_data(inspector, layer, mode, step=None):
     return inspector.weights(layer, step=step)[0]
 
 
+def sequence_mask(inspector, layer, mode, step=None):
+    """(samples, timesteps) bool, False at masked timesteps, of what
+    `sequence_data` gives; None when the layer's output carries no mask
+    (kernels never do)."""
+    return None if mode == "weights" else inspector.mask(layer, step)
+
+
 class Features2D(View):
     """Heatmap of one sample: channels (y) x timesteps (x), diverging colours
-    centred on 0 (NaN in yellow).
+    centred on 0 (NaN in yellow, masked timesteps greyed out). Sequences
+    longer than `time_resolution` timesteps are downsampled to it, each
+    column keeping its bin's largest-|value| entry, so spikes survive.
 
     Example:
         Features2D(insp, layer='bidirectional', mode='gradients', reflect_half=True)
@@ -31,13 +40,14 @@ class Features2D(View):
 
     modes = ("outputs", "gradients", "weights")
     controls = ("layer", "mode", "sample", "direction", "norm", "reflect_half",
-                "timesteps_xaxis")
+                "timesteps_xaxis", "time_resolution")
 
     sample = traitlets.Int(0)
     direction = traitlets.Unicode("both")
     norm = traitlets.Any(None)          # None = auto: ±max|value|
     reflect_half = traitlets.Bool(False)
     timesteps_xaxis = traitlets.Bool(True)
+    time_resolution = traitlets.Int(1024)   # timesteps drawn at most (~ screen pixels)
 
     def layer_choices(self):
         return [layer.name for layer in self._layers()
@@ -59,6 +69,13 @@ class Features2D(View):
     def _check_norm(self, proposal):
         return validate_norm(proposal["value"])
 
+    @traitlets.validate("time_resolution")
+    def _check_time_resolution(self, proposal):
+        if proposal["value"] < 1:
+            raise traitlets.TraitError(f"time_resolution must be an int >= 1 "
+                                       f"(timesteps drawn), got {proposal['value']!r}")
+        return proposal["value"]
+
     @traitlets.validate("mode")
     def _check_mode(self, proposal):
         mode = super()._check_mode(proposal)
@@ -74,9 +91,31 @@ class Features2D(View):
     def _data(self):
         return sequence_data(self.inspector, self.layer, self.mode, self.step)
 
+    def kept(self):
+        return sequence_mask(self.inspector, self.layer, self.mode, self.step)
+
     def view_data(self):
-        return slicing.features_2d(self._data(), self.sample, self.direction,
+        data = self._data()
+        sample = slicing.peak_per_bin(data[self.sample], self.time_resolution)
+        return slicing.features_2d(sample[None], 0, self.direction,
                                    self.reflect_half, self.timesteps_xaxis)
+
+    def mask_data(self):
+        """The grey overlay of masked timesteps on `view_data()` (1 where
+        masked, NaN elsewhere), or None when nothing is masked."""
+        kept = self.kept()
+        if kept is None or kept[self.sample].all():
+            return None
+        kept = slicing.kept_per_bin(kept[self.sample:self.sample + 1], self.time_resolution)
+        return slicing.mask_image(kept, self._data().shape[-1], 0, self.direction,
+                                  self.reflect_half, self.timesteps_xaxis)
+
+    def extent(self):
+        """(width, height) in timesteps and channels: the full sequence
+        length even when fewer columns are drawn."""
+        steps, channels = self._data().shape[1:]
+        channels = len(range(channels)[slicing.direction_channels(channels, self.direction)])
+        return (steps, channels) if self.timesteps_xaxis else (channels, steps)
 
     def auto_norm(self):
         """±max|value| over the whole array, every sample and channel, so a
@@ -115,18 +154,22 @@ class Features2D(View):
             self._ready = True
         self.direction_control.layout.display = None if self.is_bidirectional() else "none"
         self.sample_control.max = len(self._data()) - 1
-        sync_features2d(self, reason)
         if reason == "norm" and self.norm is not None:
             self.heatmap.set_norm(self.norm)   # colours only, no new image
-            return
-        image = self.view_data()
-        norm = self.norm or self.auto_norm()
-        show_norm(self.norm_slider, norm)
-        self.heatmap.show(image, norm, title=self._title(image))
+        else:
+            image = self.view_data()
+            norm = self.norm or self.auto_norm()
+            show_norm(self.norm_slider, norm)
+            self.heatmap.show(image, norm, title=self._title(image), extent=self.extent())
+            self.heatmap.show_mask(self.mask_data())
+        sync_features2d(self, reason)   # after show_mask: it may add the overlay
 
     def _title(self, image):
         what = {"outputs": "outputs", "gradients": "gradients", "weights": "kernel"}[self.mode]
         nans = detect_nans(image)
+        kept = self.kept()
+        masked = 0 if kept is None else int((~kept[self.sample]).sum())
         return (f"{self.layer} {what} - sample {self.sample}"
                 + (f" - {self.direction}" if self.direction != "both" else "")
-                + (f" - {nans} (yellow)" if nans else ""))
+                + (f" - {nans} (yellow)" if nans else "")
+                + (f" - {masked} masked timesteps (grey)" if masked else ""))

@@ -14,7 +14,8 @@ from traitlets import TraitError
 from .. import slicing
 from ..stats import detect_nans
 from ._base import View, dropdown, sample_slider, validate_direction, validate_sample
-from .features import sequence_data
+from ._heatmap import MASK_COLOUR
+from .features import sequence_data, sequence_mask
 
 DEFAULT_CHANNELS = 16   # layers can have hundreds of units: start with a few
 CATEGORY10 = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -108,7 +109,9 @@ class _LayerArrayView(View):
 
 class Features1D(_LayerArrayView):
     """One small line plot per channel: value (y) vs timestep (x), samples
-    overlaid, sample k in the same colour in every plot.
+    overlaid, sample k in the same colour in every plot; masked timesteps
+    are drawn over in grey. Lines longer than 2 x `time_resolution` points
+    keep each bin's min and max (spikes survive).
 
     Example:
         Features1D(insp, 'lstm', mode='gradients', channels=[0, 3], n_rows=1)
@@ -116,12 +119,13 @@ class Features1D(_LayerArrayView):
 
     rank = 3
     controls = ("layer", "mode", "sample", "direction", "channels", "n_rows",
-                "share_xy")
+                "share_xy", "time_resolution")
 
     sample = traitlets.Any("all")     # int or 'all'
     channels = traitlets.Any()        # indices into the chosen direction's channels
     n_rows = traitlets.Int(4, min=1)
     share_xy = traitlets.Bool(True)   # one y range for all plots (fair comparison)
+    time_resolution = traitlets.Int(512, min=1)   # bins along time, 2 points each
 
     def __init__(self, inspector, layer=None, mode=None, **controls):
         # direction first: channels are validated against its channel count
@@ -224,21 +228,35 @@ class Features1D(_LayerArrayView):
             kept = first_channels(n)
         self.channels = kept
 
+    def kept(self):
+        """(shown samples, timesteps) bool, False where masked, or None."""
+        kept = sequence_mask(self.inspector, self.layer, self.mode, self.step)
+        if kept is not None and self.sample != "all":
+            kept = kept[self.sample:self.sample + 1]
+        return None if kept is None or kept.all() else kept
+
     def _draw_lines(self, data):
         colours = palette(self.inspector.batch_size)
         colours = colours if self.sample == "all" else [colours[self.sample]]
         figures = self._figures_for(len(data))
+        kept = self.kept()
         for figure, (channel, lines) in zip(figures, data.items()):
-            mark = figure.marks[0]
+            x, y = slicing.min_max_per_bin(lines, self.time_resolution)
+            mark, masked = figure.marks
             with mark.hold_sync():
-                mark.x = np.arange(lines.shape[-1], dtype=np.float32)
-                mark.y = lines
-                mark.colors = colours
+                mark.x, mark.y, mark.colors = x, y, colours
+            with masked.hold_sync():   # grey over the masked stretches
+                masked.visible = kept is not None
+                if kept is not None:   # x is arange(timesteps), or per line when binned
+                    kept_at = kept if x.ndim == 1 else np.take_along_axis(kept, x.astype(int), -1)
+                    masked.x, masked.y = x, np.where(kept_at, np.float32(np.nan), y)
             figure.title = f"channel {channel}"
         self.grid.children = figures
         self._layout_grid()
         shown = "all samples" if self.sample == "all" else f"sample {self.sample}"
         text = self._describe(np.stack(list(data.values())), f" - {shown}")
+        if kept is not None:
+            text += " - masked timesteps in grey"
         self.title.value = f"<b>{html.escape(text)}</b>"
 
     def _figures_for(self, n):
@@ -249,8 +267,10 @@ class Features1D(_LayerArrayView):
     def _new_figure(self):
         x_scale, y_scale = bqplot.LinearScale(), bqplot.LinearScale()
         mark = bqplot.Lines(scales={"x": x_scale, "y": y_scale}, stroke_width=1.5)
+        masked = bqplot.Lines(scales={"x": x_scale, "y": y_scale}, stroke_width=2.5,
+                              colors=[MASK_COLOUR], visible=False)
         figure = bqplot.Figure(
-            marks=[mark],
+            marks=[mark, masked],
             axes=[bqplot.Axis(scale=x_scale, num_ticks=4),
                   bqplot.Axis(scale=y_scale, side="left", num_ticks=4,
                               tick_format=".2g")],
