@@ -33,7 +33,7 @@ setup(
     install_requires=[
         "tensorflow-cpu>=2.16,<2.22; platform_machine=='x86_64'",
         "tensorflow>=2.16,<2.22; platform_machine!='x86_64'",
-        "keras>=3.3,<4",
+        "keras>=3.12.1,<4",   # earlier 3.x: published safe_mode bypasses
         "numpy>=2,<3",
         "traitlets>=5,<6",
         "ipywidgets>=8,<9",

@@ -10,6 +10,7 @@ from .compat import (detect_nans, get_gradients, get_outputs, get_rnn_weights,
 from .export import export_html
 from .inspector import Inspector
 from .live import LiveRefresh
+from .loading import load_data, load_model
 
 __version__ = "0.1.0"
 
@@ -20,7 +21,8 @@ _WIDGETS = {
 }
 
 __all__ = ["Inspector", "export_html", "LiveRefresh", "detect_nans", "get_gradients", "get_outputs",
-           "get_rnn_weights", "get_weights", "weights_norm", *_WIDGETS]
+           "get_rnn_weights", "get_weights", "weights_norm", "load_model", "load_data",
+           *_WIDGETS]
 
 
 def __getattr__(name):
