@@ -416,6 +416,25 @@ def pixel_hash(target):
     return pixel_summary(target)["sha1"]
 
 
+def picture(page, locator, inset=4):
+    """An element's pixels (PIL RGB) less a border: the notebook toolbar's
+    shadow or the figure's hover toolbar are not the picture."""
+    from PIL import Image
+
+    page.mouse.move(0, 0)
+    locator.scroll_into_view_if_needed()
+    box = locator.bounding_box()
+    png = page.screenshot(clip={"x": box["x"] + inset, "y": box["y"] + inset,
+                                "width": box["width"] - 2 * inset,
+                                "height": box["height"] - 2 * inset})
+    return Image.open(io.BytesIO(png)).convert("RGB")
+
+
+def picture_hash(page, locator, inset=4):
+    """Hash of `picture`, to compare what two renderings show."""
+    return hashlib.sha1(picture(page, locator, inset).tobytes()).hexdigest()
+
+
 def _poll(probe, done, timeout):
     deadline = time.time() + timeout
     while True:

@@ -16,15 +16,11 @@ machine its threads and the browser's CPU-emulated WebGL (SwiftShader)
 otherwise fight for the cores (then medians stay ~30-60 ms, but single
 repaints took up to ~250 ms).
 """
-import hashlib
-import io
 import statistics
 import time
 
-from PIL import Image
-
-from lab import (drag_slider, kernel_value, open_notebook, pixel_hash, run_cell, screenshot,
-                 wait_pixels_change, wait_pixels_nonblank, write_notebook)
+from lab import (drag_slider, kernel_value, open_notebook, picture_hash, pixel_hash, run_cell,
+                 screenshot, wait_pixels_change, wait_pixels_nonblank, write_notebook)
 
 NOTEBOOK = "live.ipynb"
 LIMIT_MS = 200
@@ -119,18 +115,6 @@ def measure(page, canvas_selector, act):
     moved = next(t for kind, t in inputs if kind == "change" or kind == "pointermove" and t > down)
     up = next((t for kind, t in inputs if kind == "pointerup"), None)
     return result["changed"] - moved, None if up is None else result["changed"] - up
-
-
-def picture_hash(page, locator, inset=4):
-    """Hash of an element's pixels less a border (the notebook toolbar's
-    shadow or the figure's hover toolbar are not the picture)."""
-    page.mouse.move(0, 0)
-    locator.scroll_into_view_if_needed()
-    box = locator.bounding_box()
-    png = page.screenshot(clip={"x": box["x"] + inset, "y": box["y"] + inset,
-                                "width": box["width"] - 2 * inset,
-                                "height": box["height"] - 2 * inset})
-    return hashlib.sha1(Image.open(io.BytesIO(png)).convert("RGB").tobytes()).hexdigest()
 
 
 def kernel_busy(page):
