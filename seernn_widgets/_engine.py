@@ -16,6 +16,8 @@ import weakref
 import keras
 import numpy as np
 import tensorflow as tf
+from keras import tree
+
 from . import _layers
 
 _HALF = (tf.float16, tf.bfloat16)
@@ -97,17 +99,34 @@ class Engine:
         _, outs = self._call(x)
         return [_widen(t) for t in outs], [_mask(t) for t in outs]
 
+    def _loss(self, x, y, y_pred, sample_weight):
+        kwargs = dict(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
+        if "training" in inspect.signature(self.model.compute_loss).parameters:
+            kwargs["training"] = self.training
+        return self.model.compute_loss(**kwargs)
+
     def _full(self, x, y, sample_weight, weight_gradients):
-        model = self.model
-        with tf.GradientTape() as tape:
+        with tf.GradientTape(persistent=True) as tape:
             y_pred, outs = self._call(x)
-            kwargs = dict(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
-            if "training" in inspect.signature(model.compute_loss).parameters:
-                kwargs["training"] = self.training
-            loss = model.compute_loss(**kwargs)
+            loss = self._loss(x, y, y_pred, sample_weight)
+            # Keras computes a cross-entropy on a softmax/sigmoid output from
+            # its logits, so the loss has no gradient w.r.t. that output: take
+            # it from the same loss written on the output itself (identity
+            # drops the logits Keras attached to it)
+            flat_pred = tree.flatten(y_pred)
+            via_logits = [hasattr(t, "_keras_logits") for t in flat_pred]
+            if any(via_logits):
+                own = [tf.identity(t) for t in flat_pred]
+                own_loss = self._loss(x, y, tree.pack_sequence_as(y_pred, own), sample_weight)
         # weight-gradients roughly double the backward pass: only when asked
         weights = self.trainable if weight_gradients else []
         out_grads, weight_grads = tape.gradient(loss, [outs, weights])
+        if any(via_logits):
+            own_grads = tape.gradient(own_loss, own)
+            out_grads = [next((g for t, g, v in zip(flat_pred, own_grads, via_logits)
+                               if v and t is out), grad)
+                         for out, grad in zip(outs, out_grads)]
+        del tape
         return ([_widen(t) for t in outs],
                 [_widen(g) for g in _zeros_if_none(out_grads, outs)],
                 [_widen(g) for g in _zeros_if_none(weight_grads, weights)],

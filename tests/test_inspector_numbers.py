@@ -2,6 +2,7 @@
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from reference import bidirectional, gru, lstm, simple_rnn
 from seernn_widgets import Inspector
@@ -44,6 +45,35 @@ def test_output_gradient_of_mse_is_2_residual_over_size(rng):
     insp = Inspector(model, x, y)
     y_hat = insp.outputs(1)
     np.testing.assert_allclose(insp.gradients(1), 2 * (y_hat - y) / y.size, rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.parametrize("activation, loss", [("softmax", "categorical_crossentropy"),
+                                              ("sigmoid", "binary_crossentropy")])
+def test_output_gradient_of_a_cross_entropy_computed_from_logits(rng, activation, loss):
+    """Keras computes these losses from the logits behind the activation, so
+    the output itself has no gradient in fit's graph; the inspector shows the
+    gradient of the same loss written on the output (Keras' formula for
+    probabilities: normalised, then -sum y log p, averaged), not zeros."""
+    ipt = keras.Input((7, 3))
+    hidden = keras.layers.GRU(4, name="gru")(ipt)
+    model = keras.Model(ipt, keras.layers.Dense(3, activation=activation, name="out")(hidden))
+    model.compile("sgd", loss)
+    x = rng.standard_normal((5, 7, 3)).astype("float32")
+    y = np.eye(3, dtype="float32")[rng.integers(0, 3, 5)]
+    insp = Inspector(model, x, y)
+    p = insp.outputs("out").astype(float)
+    if activation == "softmax":   # -sum_k y log(p_k / sum p) / n_samples
+        expected = (-y / p + y.sum(-1, keepdims=True) / p.sum(-1, keepdims=True)) / len(y)
+    else:                         # -mean(y log p + (1-y) log(1-p)) over every element
+        expected = (-y / p + (1 - y) / (1 - p)) / y.size
+    np.testing.assert_allclose(insp.gradients("out"), expected, rtol=1e-4, atol=1e-7)
+    # every other gradient is still fit's own, through the logits
+    head = keras.Model(hidden, model.output)
+    with tf.GradientTape() as tape:
+        h = tf.constant(insp.outputs("gru"))
+        tape.watch(h)
+        fit_loss = model.compute_loss(y=y, y_pred=head(h))
+    np.testing.assert_allclose(insp.gradients("gru"), tape.gradient(fit_loss, h), rtol=1e-5, atol=1e-8)
 
 
 def test_sample_weight_scales_each_sample_as_fit_does(rng):
