@@ -70,7 +70,7 @@ const KINDS = {
       const nans = describeNans(slice.data);
       const masked = s.masked?.[c.sample] ?? 0;
       return `${s.heading} - sample ${c.sample}`
-        + (c.direction !== "both" ? ` - ${c.direction}` : "")
+        + (c.direction !== "both" ? ` - ${c.direction}` : s.merged)   // direction_title
         + (nans ? ` - ${nans} (yellow)` : "")
         + (masked ? ` - ${masked} masked timesteps (grey)` : "");
     },

@@ -8,8 +8,44 @@ import keras
 import numpy as np
 import pytest
 
+from reference import bidirectional, lstm
 from seernn_widgets import Inspector
 from seernn_widgets.rnn import NotRecurrentError
+from seernn_widgets.views.features import Features2D
+from seernn_widgets.views.rnn_plots import RNNHeatmap
+from traitlets import TraitError
+
+
+MERGES = {"concat": None, "sum": np.add, "mul": np.multiply,
+          "ave": lambda a, b: (a + b) / 2}
+
+
+@pytest.mark.parametrize("merge", MERGES)
+def test_bidirectional_merge_modes_split_by_direction_where_possible(rng, merge):
+    """Weights always split by direction; outputs only for concat, otherwise
+    the view says the directions are merged and refuses to split them."""
+    ipt = keras.Input((6, 3))
+    layer = keras.layers.Bidirectional(keras.layers.LSTM(4, return_sequences=True),
+                                       merge_mode=merge, name="bi")
+    model = keras.Model(ipt, layer(ipt))
+    x = rng.standard_normal((2, 6, 3)).astype("float32")
+    insp = Inspector(model, x)
+    weights = [w.astype(float) for w in layer.get_weights()]
+    both = bidirectional(lstm, x.astype(float), weights[:3], weights[3:])
+    expected = both if merge == "concat" else MERGES[merge](both[..., :4], both[..., 4:])
+    np.testing.assert_allclose(insp.outputs("bi"), expected, atol=1e-5)
+    np.testing.assert_array_equal(RNNHeatmap(insp, "bi", direction="backward").view_data()["recurrent"],
+                                  layer.backward_layer.cell.recurrent_kernel.numpy())
+    view = Features2D(insp, "bi")
+    if merge == "concat":
+        view.direction = "backward"
+        np.testing.assert_allclose(view.view_data(), expected[0, :, 4:].T, atol=1e-5)
+        return
+    assert view.direction_control.layout.display == "none"
+    assert view.heatmap.figure.title.endswith(f"directions merged ({merge})")
+    with pytest.raises(TraitError, match=rf"\['both'\] for layer 'bi' - directions merged \({merge}\)"):
+        view.direction = "forward"
+    assert view.direction == "both"
 
 
 def test_stateful_rnn_states_are_neither_reset_nor_advanced(rng):

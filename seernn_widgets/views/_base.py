@@ -14,10 +14,6 @@ from ..inspector import Inspector
 from ..slicing import DIRECTIONS
 
 
-def _is_bidirectional_concat(layer):
-    return getattr(layer, "merge_mode", None) == "concat" and hasattr(layer, "backward_layer")
-
-
 class View(widgets.VBox):
     """Base class: subclasses set `modes` and `controls` and implement
     `layer_choices`, `_build`, `_redraw` and `view_data`."""
@@ -133,11 +129,52 @@ class View(widgets.VBox):
     def layer_object(self):
         return self.inspector.layer(self.layer)
 
-    def is_bidirectional(self):
-        return _is_bidirectional_concat(self.layer_object())
-
     def __repr__(self):  # never print the arrays
         return f"{type(self).__name__}(layer={self.layer!r}, mode={self.mode!r})"
+
+
+class DirectionView(View):
+    """A view of a layer's channels, which a concat-Bidirectional layer
+    splits by `direction` (forward units first). Other layers show 'both'
+    only, and the title says when a Bidirectional merged its directions
+    (merge_mode sum, mul, ave) so they cannot be split."""
+
+    direction = traitlets.Unicode("both")
+
+    def is_bidirectional(self):
+        layer = self.layer_object()
+        return getattr(layer, "merge_mode", None) == "concat" and hasattr(layer, "backward_layer")
+
+    @traitlets.validate("direction")
+    def _check_direction(self, proposal):
+        allowed = DIRECTIONS if self.is_bidirectional() else ("both",)
+        if proposal["value"] not in allowed:
+            raise TraitError(f"direction must be one of {list(allowed)} for layer "
+                             f"{self.layer!r}{self.merged_note()}, got {proposal['value']!r}")
+        return proposal["value"]
+
+    def direction_dropdown(self):
+        self.direction_control = dropdown(self, "direction", DIRECTIONS, "direction")
+        return self.direction_control
+
+    def fit_direction(self):
+        """Back to 'both' on a layer without directions (call it unready)."""
+        if not self.is_bidirectional():
+            self.direction = "both"
+
+    def show_direction_control(self):
+        self.direction_control.layout.display = None if self.is_bidirectional() else "none"
+
+    def merged_note(self):
+        """' - directions merged (sum)' for a Bidirectional that is not concat."""
+        layer = self.layer_object()
+        merge = getattr(layer, "merge_mode", "concat")
+        return f" - directions merged ({merge})" if hasattr(layer, "backward_layer") \
+            and merge != "concat" else ""
+
+    def direction_title(self):
+        """The title's direction part: the one shown, or why there is none."""
+        return f" - {self.direction}" if self.direction != "both" else self.merged_note()
 
 
 def validate_sample(view, value, allow_all=False, n=None):
@@ -151,14 +188,6 @@ def validate_sample(view, value, allow_all=False, n=None):
         allowed = f"an int in [0, {n - 1}]" + (" or 'all'" if allow_all else "")
         raise TraitError(f"sample must be {allowed}, got {value!r}")
     return int(value)
-
-
-def validate_direction(view, value):
-    allowed = DIRECTIONS if view.is_bidirectional() else ("both",)
-    if value not in allowed:
-        raise TraitError(f"direction must be one of {list(allowed)} for layer "
-                         f"{view.layer!r}, got {value!r}")
-    return value
 
 
 def validate_norm(value):

@@ -114,6 +114,7 @@ def sync_features2d(view, reason):
     state = {"sample": view.sample, "direction": view.direction,
              "reflect_half": view.reflect_half, "timesteps_xaxis": view.timesteps_xaxis,
              "norm": _norm(view.norm), "heading": f"{view.layer} {what}",
+             "merged": view.merged_note(),
              "steps": data.shape[1],
              "masked": None if kept is None else (~kept).sum(axis=1).tolist()}
     parts = None

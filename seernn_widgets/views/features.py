@@ -4,8 +4,8 @@ import traitlets
 
 from .. import slicing
 from ..stats import detect_nans
-from ._base import (View, dropdown, norm_controls, sample_slider, validate_direction,
-                    validate_norm, validate_sample, show_norm)
+from ._base import (DirectionView, dropdown, norm_controls, sample_slider, validate_norm,
+                    validate_sample, show_norm)
 from ._browser import attach_features2d, sync_features2d
 from ._heatmap import Heatmap
 
@@ -28,7 +28,7 @@ def sequence_mask(inspector, layer, mode, step=None):
     return None if mode == "weights" else inspector.mask(layer, step)
 
 
-class Features2D(View):
+class Features2D(DirectionView):
     """Heatmap of one sample: channels (y) x timesteps (x), diverging colours
     centred on 0 (NaN in yellow, masked timesteps greyed out). Sequences
     longer than `time_resolution` timesteps are downsampled to it, each
@@ -43,7 +43,6 @@ class Features2D(View):
                 "timesteps_xaxis", "time_resolution")
 
     sample = traitlets.Int(0)
-    direction = traitlets.Unicode("both")
     norm = traitlets.Any(None)          # None = auto: ±max|value|
     reflect_half = traitlets.Bool(False)
     timesteps_xaxis = traitlets.Bool(True)
@@ -60,10 +59,6 @@ class Features2D(View):
     @traitlets.validate("sample")
     def _check_sample(self, proposal):
         return validate_sample(self, proposal["value"], n=len(self._data()))
-
-    @traitlets.validate("direction")
-    def _check_direction(self, proposal):
-        return validate_direction(self, proposal["value"])
 
     @traitlets.validate("norm")
     def _check_norm(self, proposal):
@@ -132,14 +127,13 @@ class Features2D(View):
         self.heatmap = Heatmap(image, self.norm or self.auto_norm(),
                                css_class="seernn-features2d")
         self.sample_control = sample_slider(self)
-        self.direction_control = dropdown(self, "direction", slicing.DIRECTIONS, "direction")
         norm_box, self.norm_slider = norm_controls(self)
         reflect = widgets.Checkbox(description="reflect_half", indent=False)
         widgets.link((self, "reflect_half"), (reflect, "value"))
         reflect.add_class("seernn-reflect_half")
         top = widgets.HBox([dropdown(self, "layer", self.layer_choices(), "layer"),
                             dropdown(self, "mode", self.modes, "mode"),
-                            self.direction_control])
+                            self.direction_dropdown()])
         # the page re-slices while the kernel is busy (e.g. in model.fit)
         self.slicer = attach_features2d(self, reflect, norm_box.children[1])
         self.body.children = [top, self.heatmap.figure,
@@ -148,11 +142,10 @@ class Features2D(View):
     def _redraw(self, reason="init"):
         if reason in ("layer", "mode"):
             self._ready = False  # re-fit dependent controls without redrawing
-            if not self.is_bidirectional():
-                self.direction = "both"
+            self.fit_direction()
             self.sample = min(self.sample, len(self._data()) - 1)
             self._ready = True
-        self.direction_control.layout.display = None if self.is_bidirectional() else "none"
+        self.show_direction_control()
         self.sample_control.max = len(self._data()) - 1
         if reason == "norm" and self.norm is not None:
             self.heatmap.set_norm(self.norm)   # colours only, no new image
@@ -170,6 +163,6 @@ class Features2D(View):
         kept = self.kept()
         masked = 0 if kept is None else int((~kept[self.sample]).sum())
         return (f"{self.layer} {what} - sample {self.sample}"
-                + (f" - {self.direction}" if self.direction != "both" else "")
+                + self.direction_title()
                 + (f" - {nans} (yellow)" if nans else "")
                 + (f" - {masked} masked timesteps (grey)" if masked else ""))

@@ -13,7 +13,7 @@ from traitlets import TraitError
 
 from .. import slicing
 from ..stats import detect_nans
-from ._base import View, dropdown, sample_slider, validate_direction, validate_sample
+from ._base import DirectionView, dropdown, sample_slider, validate_sample
 from ._heatmap import MASK_COLOUR
 from .features import sequence_data, sequence_mask
 
@@ -58,20 +58,15 @@ def validate_channels(value, n, where):
     return [int(c) for c in channels]
 
 
-class _LayerArrayView(View):
+class _LayerArrayView(DirectionView):
     """What both line views share: a layer's outputs or output-gradients of
     a given rank, and a direction for concat-Bidirectional layers."""
 
     rank = None  # the output rank the view shows
-    direction = traitlets.Unicode("both")
 
     def layer_choices(self):
         return [name for name in self.inspector.layer_names
                 if output_rank(self.inspector.layer(name)) == self.rank]
-
-    @traitlets.validate("direction")
-    def _check_direction(self, proposal):
-        return validate_direction(self, proposal["value"])
 
     def _data(self):
         return sequence_data(self.inspector, self.layer, self.mode, self.step)
@@ -85,25 +80,16 @@ class _LayerArrayView(View):
         n = self._units()
         return len(range(n)[slicing.direction_channels(n, self.direction)])
 
-    def _fit_direction(self):
-        """Back to 'both' on a layer without directions (called unready)."""
-        if not self.is_bidirectional():
-            self.direction = "both"
-
-    def _show_direction_control(self):
-        self.direction_control.layout.display = None if self.is_bidirectional() else "none"
-
     def _top_controls(self):
-        self.direction_control = dropdown(self, "direction", slicing.DIRECTIONS, "direction")
         return widgets.HBox([dropdown(self, "layer", self.layer_choices(), "layer"),
                              dropdown(self, "mode", self.modes, "mode"),
-                             self.direction_control])
+                             self.direction_dropdown()])
 
     def _describe(self, values, extra=""):
         """Title text: what is shown, and any NaN/Inf in it."""
         nans = detect_nans(values)
         return (f"{self.layer} {self.mode}{extra}"
-                + (f" - {self.direction}" if self.direction != "both" else "")
+                + self.direction_title()
                 + (f" - {nans}" if nans else ""))
 
 
@@ -206,11 +192,11 @@ class Features1D(_LayerArrayView):
     def _redraw(self, reason="init"):
         if reason in ("layer", "direction"):
             self._ready = False   # re-fit dependent controls without redrawing
-            self._fit_direction()
+            self.fit_direction()
             self._fit_channels()
             self._ready = True
         if reason in ("init", "layer", "direction"):
-            self._show_direction_control()
+            self.show_direction_control()
             self._sync_channel_control()
         if reason == "n_rows":
             return self._layout_grid()
@@ -326,9 +312,9 @@ class Features0D(_LayerArrayView):
     def _redraw(self, reason="init"):
         if reason == "layer":
             self._ready = False
-            self._fit_direction()
+            self.fit_direction()
             self._ready = True
-        self._show_direction_control()
+        self.show_direction_control()
         data = self.view_data()
         n_samples, n_units = data.shape
         units = self._units()
