@@ -23,9 +23,13 @@ def sequence_data(inspector, layer, mode, step=None):
 
 def sequence_mask(inspector, layer, mode, step=None):
     """(samples, timesteps) bool, False at masked timesteps, of what
-    `sequence_data` gives; None when the layer's output carries no mask
-    (kernels never do)."""
-    return None if mode == "weights" else inspector.mask(layer, step)
+    `sequence_data` gives; None when the layer's output carries no mask of
+    that shape (kernels never do)."""
+    if mode == "weights":
+        return None
+    kept = inspector.mask(layer, step)
+    shape = inspector.outputs(layer, step).shape[:2]
+    return kept if kept is not None and kept.shape == shape else None
 
 
 class Features2D(DirectionView):
