@@ -37,7 +37,10 @@ def main():
     after_pass = rss()
     view = Features2D(insp, "wide", mode="gradients")
     before_refresh = rss()
-    insp.refresh()
+    growth = []   # resident memory after each of 5 refreshes: bounded, not growing
+    for _ in range(5):
+        insp.refresh()
+        growth.append((rss() - before_refresh) / MB)
     after_refresh = rss()
     kept = insp.outputs("wide").nbytes + insp.gradients("wide").nbytes
     print("memory benchmark: x (512, 2000, 8) -> Dense(1024) (one layer output of the whole "
@@ -45,8 +48,9 @@ def main():
     print(f"  warning: {caught[0].message if caught else 'none'}")
     print(f"  inspector: first pass (outputs + gradients)   +{(after_pass - base) / MB:7.0f} MiB "
           f"resident ({kept / MB:.0f} MiB of arrays kept for 'wide')")
-    print(f"  Features2D + one refresh                      +{(after_refresh - before_refresh) / MB:7.0f} MiB "
-          f"(image drawn: {view.view_data().nbytes / MB:.1f} MiB, shape {view.view_data().shape})")
+    print(f"  Features2D + 5 refreshes                      +{(after_refresh - before_refresh) / MB:7.0f} MiB "
+          f"(after each: {', '.join(f'{g:.0f}' for g in growth)} MiB; image drawn: "
+          f"{view.view_data().nbytes / MB:.1f} MiB, shape {view.view_data().shape})")
     print(f"  snapshot held by the history: {insp.history.nbytes(insp.step) / MB:.0f} MiB; "
           f"process peak so far {psutil.Process().memory_info().rss / MB:.0f} MiB")
 

@@ -106,27 +106,29 @@ class Engine:
         return self.model.compute_loss(**kwargs)
 
     def _full(self, x, y, sample_weight, weight_gradients):
-        with tf.GradientTape(persistent=True) as tape:
+        # weight-gradients roughly double the backward pass: only when asked
+        weights = self.trainable if weight_gradients else []
+        with tf.GradientTape() as tape:
             y_pred, outs = self._call(x)
             loss = self._loss(x, y, y_pred, sample_weight)
             # Keras computes a cross-entropy on a softmax/sigmoid output from
             # its logits, so the loss has no gradient w.r.t. that output: take
-            # it from the same loss written on the output itself (identity
-            # drops the logits Keras attached to it)
+            # it from the same loss written on the output itself (a copy
+            # without the logits Keras attached; cut from the graph, so one
+            # gradient call of the sum gives both)
             flat_pred = tree.flatten(y_pred)
             via_logits = [hasattr(t, "_keras_logits") for t in flat_pred]
+            own, own_loss = [], 0.0
             if any(via_logits):
-                own = [tf.identity(t) for t in flat_pred]
+                own = [tf.stop_gradient(t) for t in flat_pred]
+                tape.watch(own)
                 own_loss = self._loss(x, y, tree.pack_sequence_as(y_pred, own), sample_weight)
-        # weight-gradients roughly double the backward pass: only when asked
-        weights = self.trainable if weight_gradients else []
-        out_grads, weight_grads = tape.gradient(loss, [outs, weights])
-        if any(via_logits):
-            own_grads = tape.gradient(own_loss, own)
+            total = loss + own_loss
+        out_grads, weight_grads, own_grads = tape.gradient(total, [outs, weights, own])
+        if own:
             out_grads = [next((g for t, g, v in zip(flat_pred, own_grads, via_logits)
                                if v and t is out), grad)
                          for out, grad in zip(outs, out_grads)]
-        del tape
         return ([_widen(t) for t in outs],
                 [_widen(g) for g in _zeros_if_none(out_grads, outs)],
                 [_widen(g) for g in _zeros_if_none(weight_grads, weights)],
