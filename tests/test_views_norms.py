@@ -138,3 +138,16 @@ def test_refuses_layers_without_weights_and_stays_as_it_was(data, value, message
         view.layer = value
     assert view.layer == "lstm" and view.figure.marks == marks
     assert view.view_data() == before
+
+
+def test_legend_names_weights_below_the_layer_distinctly(data):
+    model = make_model()
+    view = WeightNorms(Inspector(model, *data), layer="bigru")
+    labels = sorted(mark.labels[0] for mark in view.figure.marks)
+    bigru = model.get_layer("bigru")   # inner names: forward_gru, or _1 after another model
+    expected = sorted(f"{d}/{w} {s}" for d in (bigru.forward_layer.name, bigru.backward_layer.name)
+                      for w in ("kernel", "recurrent_kernel", "bias") for s in ("max", "mean"))
+    assert labels == expected
+    view.layer = "lstm"
+    assert sorted(mark.labels[0] for mark in view.figure.marks) == sorted(
+        f"{w} {s}" for w in ("kernel", "recurrent_kernel", "bias") for s in ("max", "mean"))

@@ -297,7 +297,11 @@ def norm_controls(view):
     auto.observe(from_auto, "value")
     rng.observe(from_range, "value")
     view.observe(from_view, "norm")
-    return widgets.HBox([rng, auto]), rng
+    # ipywidgets gives a slider's readout ~8 characters: '-2.71e-2 – 2.71e-2' needs more
+    wide_readout = widgets.HTML(
+        "<style>.seernn-norm .widget-readout {max-width: none; min-width: 9.5em}</style>",
+        layout={"display": "none"})
+    return widgets.HBox([rng, auto, wide_readout]), rng
 
 
 def show_norm(slider, norm):

@@ -16,6 +16,13 @@ STATS = {"max": np.max, "mean": np.mean}   # see-rnn weights_norm's stat_fns
 LINE_STYLES = {"max": "solid", "mean": "dashed"}
 
 
+def weight_label(path, layer):
+    """A weight's legend name: its path below the layer, without the cell
+    (the title names the layer): 'kernel', 'forward_lstm/kernel'."""
+    below = path.split(f"{layer}/", 1)[-1].split("/")
+    return "/".join([part for part in below[:-1] if not part.endswith("_cell")] + below[-1:])
+
+
 class WeightNorms(View):
     """Max (solid) and mean (dashed) of each weight's per-column l2 norms
     against the optimizer step, recorded at construction and on every
@@ -89,7 +96,8 @@ class WeightNorms(View):
         self.figure = bqplot.Figure(
             axes=[bqplot.Axis(scale=self.x_scale, label="step", tick_format="d"),
                   bqplot.Axis(scale=self.y_scale, side="left",
-                              label="column l2 norm", tick_format=".3g")],
+                              label="column l2 norm", tick_format=".3g",
+                              label_offset="55px")],
             legend_location="top-right",
             fig_margin={"top": 40, "bottom": 40, "left": 70, "right": 20},
             layout=widgets.Layout(height="320px", width="100%"))
@@ -112,7 +120,7 @@ class WeightNorms(View):
         old, self.lines = list(self.lines.values()), {}
         scales = {"x": self.x_scale, "y": self.y_scale}
         for colour, path in zip(palette(len(norms)), norms):
-            name = path.removeprefix(self.layer + "/")
+            name = weight_label(path, self.layer)
             for stat in STATS:
                 self.lines[(path, stat)] = bqplot.Lines(
                     scales=scales, colors=[colour], line_style=LINE_STYLES[stat],
