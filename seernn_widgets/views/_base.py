@@ -275,7 +275,7 @@ def norm_controls(view):
     auto.add_class("seernn-norm-auto")
     rng = widgets.FloatRangeSlider(min=-1, max=1, value=(-1, 1), step=1e-3,
                                    description="norm", continuous_update=False,
-                                   readout_format=".2e")
+                                   readout_format=".2e", layout={"width": "460px"})
     rng.add_class("seernn-norm")
     rng.showing = False  # True while show_norm moves it: not a user's choice
 
@@ -299,7 +299,7 @@ def norm_controls(view):
     view.observe(from_view, "norm")
     # ipywidgets gives a slider's readout ~8 characters: '-2.71e-2 – 2.71e-2' needs more
     wide_readout = widgets.HTML(
-        "<style>.seernn-norm .widget-readout {max-width: none; min-width: 9.5em}</style>",
+        "<style>.seernn-norm .widget-readout {max-width: none; min-width: 12em}</style>",
         layout={"display": "none"})
     return widgets.HBox([rng, auto, wide_readout]), rng
 

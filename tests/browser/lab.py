@@ -12,6 +12,7 @@ comm messages from the page that reached the kernel first, so wait for a
 visible consequence of a browser action (e.g. a repaint) before asking.
 """
 
+import atexit
 import contextlib
 import hashlib
 import io
@@ -176,25 +177,36 @@ def shutdown_kernels(lab):
 # ---------------------------------------------------------------- browser
 
 
+_playwright = None   # one per process: a second sync_playwright() inside one fails
+
+
+def _driver():
+    global _playwright
+    if _playwright is None:
+        from playwright.sync_api import sync_playwright
+
+        _playwright = sync_playwright().start()
+        atexit.register(_playwright.stop)
+    return _playwright
+
+
 @contextlib.contextmanager
 def browser_context(viewport=(1400, 1000)):
-    """Persistent headless Chromium context (system browser, quiet flags)."""
-    from playwright.sync_api import sync_playwright
-
+    """Persistent headless Chromium context (system browser, quiet flags);
+    several may be open at once (e.g. the lab's and an offline one)."""
     profile = tempfile.mkdtemp(prefix="seernn-chromium-")
     try:
-        with sync_playwright() as p:
-            ctx = p.chromium.launch_persistent_context(
-                profile,
-                executable_path=CHROMIUM,
-                headless=True,
-                args=CHROMIUM_ARGS,
-                viewport={"width": viewport[0], "height": viewport[1]},
-            )
-            try:
-                yield ctx
-            finally:
-                ctx.close()
+        ctx = _driver().chromium.launch_persistent_context(
+            profile,
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": viewport[0], "height": viewport[1]},
+        )
+        try:
+            yield ctx
+        finally:
+            ctx.close()
     finally:
         shutil.rmtree(profile, ignore_errors=True)
 
