@@ -50,7 +50,7 @@ class Features2D(DirectionView):
     norm = traitlets.Any(None)          # None = auto: ±max|value|
     reflect_half = traitlets.Bool(False)
     timesteps_xaxis = traitlets.Bool(True)
-    time_resolution = traitlets.Int(1024)   # timesteps drawn at most (~ screen pixels)
+    time_resolution = traitlets.Int(1024, min=1)   # timesteps drawn at most (~ screen pixels)
 
     def layer_choices(self):
         return [layer.name for layer in self._layers()
@@ -67,13 +67,6 @@ class Features2D(DirectionView):
     @traitlets.validate("norm")
     def _check_norm(self, proposal):
         return validate_norm(proposal["value"])
-
-    @traitlets.validate("time_resolution")
-    def _check_time_resolution(self, proposal):
-        if proposal["value"] < 1:
-            raise traitlets.TraitError(f"time_resolution must be an int >= 1 "
-                                       f"(timesteps drawn), got {proposal['value']!r}")
-        return proposal["value"]
 
     @traitlets.validate("mode")
     def _check_mode(self, proposal):
