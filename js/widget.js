@@ -99,22 +99,25 @@ const KINDS = {
       const p = peakAbs(...parts.map((part) => part.data));
       return s.absolute_value ? [0, p] : [-p, p];
     },
+    // units and rows, also when the cube is binned (RNNHeatmap._matrices)
+    extent: (slice, c, s, i) => [
+      s.units * Math.max(c.gate === "all" ? s.gates.length : 1, 1), s.rows[i]],
     title(slice, c, s, i) {   // RNNHeatmap._redraw
       const [nans, infs] = nanInfCounts(slice.data);
       const bad = [nans && `NaN ${nans}`, infs && `Inf ${infs}`].filter(Boolean).join(", ");
       const heading = `${s.layer} ${s.mode}` + (s.directions.length > 1 ? ` (${c.direction})` : "");
       return `${heading}: ${s.kernels[i]}` + (bad ? `  ${bad} (NaN yellow)` : "");
     },
-    decorate(t, slice, c, s) {   // GateHeatmap.show_gates
+    decorate(t, slice, c, s, i) {   // GateHeatmap.show_gates, in units
       const gates = c.gate === "all" ? s.gates : [c.gate];
-      const b = slice.boundaries;
+      const b = gates.slice(1).map((_, g) => s.units * (g + 1));
       if (t.lines) {
         // hidden lines still count in the x scale's domain: keep them at 0
         const at = b.length ? b : [0];
         setChanged(t.lines, {
           visible: b.length > 0,
           x: at.map((x) => [x, x]),
-          y: at.map(() => [0, slice.shape[0]]),
+          y: at.map(() => [0, s.rows[i]]),
         });
       }
       if (t.axis) {
@@ -283,11 +286,11 @@ class Slicer {
       if (!agreed || t.ours) {
         const shown = `${this.generation} ${JSON.stringify(kind.keys.map((key) => c[key]))}`;
         if (t.shown !== shown) {
-          this.show(t, slice, kind.extent?.(slice, c, state));
+          this.show(t, slice, kind.extent?.(slice, c, state, i));
           kind.overlay?.(t, c, state, this.parts);
         }
         t.shown = shown;
-        kind.decorate?.(t, slice, c, state);
+        kind.decorate?.(t, slice, c, state, i);
         setChanged(t.figure, { title: kind.title(slice, c, state, i) });
       }
       if (t.scale.get("min") !== norm[0] || t.scale.get("max") !== norm[1]) {

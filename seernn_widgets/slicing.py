@@ -69,6 +69,19 @@ def peak_per_bin(data, resolution):
     return np.take_along_axis(binned, pick, axis=-2)[..., 0, :]
 
 
+def peak_per_bin_2d(matrix, n_gates, resolution):
+    """A (rows, gates x units) kernel binned to at most resolution = (rows,
+    columns), each bin keeping its largest-|value| entry (`peak_per_bin`);
+    columns are binned within each gate, so no bin straddles two gates and
+    every gate keeps the same number of columns."""
+    rows, columns = resolution
+    matrix = peak_per_bin(np.atleast_2d(matrix), rows)
+    n_gates = max(n_gates, 1)
+    per_gate = matrix.reshape(matrix.shape[0], n_gates, -1).swapaxes(-1, -2)
+    binned = peak_per_bin(per_gate, max(columns // n_gates, 1))   # (rows, bins, gates)
+    return np.ascontiguousarray(binned.swapaxes(-1, -2).reshape(matrix.shape[0], -1))
+
+
 def kept_per_bin(kept, resolution):
     """A (..., timesteps) keep-mask binned like `peak_per_bin`: a bin is
     masked only when every timestep in it is."""

@@ -7,6 +7,7 @@ import pytest
 from seernn_widgets import Inspector, slicing
 from seernn_widgets.views.features import Features2D
 from seernn_widgets.views.lines import Features1D
+from seernn_widgets.views.rnn_plots import RNNHeatmap
 
 
 def loop_bins(steps, n):
@@ -106,3 +107,47 @@ def test_features1d_draws_min_max_points(long_insp):
     np.testing.assert_array_equal(mark.y, raw[mark.x.astype(int)])
     assert mark.y.max() == raw.max() and mark.y.min() == raw.min()
     assert mark.x[-1] == 2999.0
+
+
+def loop_peak_2d(matrix, n_gates, rows, columns):
+    """Rows binned, then each gate's columns binned on their own: written out."""
+    matrix = loop_peak(matrix, min(rows, len(matrix)))
+    pieces = np.split(matrix, n_gates, axis=1)
+    per_gate = min(columns // n_gates, pieces[0].shape[1])
+    return np.concatenate([loop_peak(p.T, per_gate).T for p in pieces], axis=1)
+
+
+def test_peak_per_bin_2d_bins_rows_and_each_gate_apart():
+    rng = np.random.default_rng(2)
+    matrix = rng.uniform(-1, 1, (700, 4 * 300)).astype(np.float32)
+    matrix[5, 299] = 9.0                 # the last column of gate 0: stays in gate 0
+    matrix[600, 300] = -9.0              # the first column of gate 1
+    binned = slicing.peak_per_bin_2d(matrix, 4, (256, 512))
+    assert binned.shape == (256, 4 * 128)
+    np.testing.assert_array_equal(binned, loop_peak_2d(matrix, 4, 256, 512))
+    assert binned[:, 127].max() == 9.0 and binned[:, 128].min() == -9.0
+    small = matrix[:10, :40]
+    np.testing.assert_array_equal(slicing.peak_per_bin_2d(small, 4, (256, 512)), small)
+
+
+def test_rnn_heatmap_draws_big_kernels_binned_in_units():
+    keras.utils.set_random_seed(1)
+    layer = keras.layers.LSTM(600, name="lstm")
+    model = keras.Sequential([keras.Input((3, 5)), layer])
+    kernel = layer.cell.recurrent_kernel
+    planted = kernel.numpy()
+    planted[333, 600 + 599] = 7.0        # the forget gate's last unit
+    kernel.assign(planted)
+    insp = Inspector(model, np.zeros((2, 3, 5), np.float32))
+    view = RNNHeatmap(insp, "lstm")
+    drawn = view.view_data()["recurrent"]
+    np.testing.assert_array_equal(drawn, loop_peak_2d(planted, 4, 256, 1024))
+    heatmap = view.heatmaps["recurrent"]
+    assert tuple(heatmap.mark.x) == (0, 2400) and tuple(heatmap.mark.y) == (0, 600)
+    assert heatmap.gate_lines.x[:, 0].tolist() == [600, 1200, 1800]
+    assert view.slicer.shapes[1] == [1, 256, 1024]          # the page gets it binned too
+    view.gate = "f"
+    np.testing.assert_array_equal(view.view_data()["recurrent"], drawn[:, 256:512])
+    assert tuple(heatmap.mark.x) == (0, 600) and view.view_data()["recurrent"].max() == 7.0
+    view.resolution = (600, 2400)
+    np.testing.assert_array_equal(view.view_data()["recurrent"], planted[:, 600:1200])

@@ -137,16 +137,20 @@ def attach_rnn_heatmap(view, auto):
 
 
 def sync_rnn_heatmap(view, reason):
-    """Per kernel, a (directions, rows, cols) cube: every direction and gate.
-    Called after the redraw: the heatmaps are made on first use."""
+    """Per kernel, a (directions, rows, cols) cube: every direction and gate,
+    binned as the view draws them. Called after the redraw: the heatmaps are
+    made on first use."""
     arrays, info = view.arrays(), view.info()
     state = {"direction": view.direction, "gate": view.gate, "norm": _norm(view.norm),
              "absolute_value": view.absolute_value, "layer": view.layer, "mode": view.mode,
              "directions": list(info.directions), "gates": list(info.gates),
              "gate_labels": rnn.GATE_LABELS, "units": info.units,
-             "kernels": list(info.kernels)}
+             "kernels": list(info.kernels),
+             "rows": [np.atleast_2d(arrays.arrays[(info.directions[0], k)]).shape[0]
+                      for k in info.kernels]}
     parts = None
-    if reason in DATA_CHANGES:
-        parts = [np.stack([np.atleast_2d(arrays.arrays[(d, k)]) for d in info.directions])
+    if reason in DATA_CHANGES or reason == "resolution":
+        binned = view.binned()
+        parts = [np.stack([binned.arrays[(d, k)] for d in info.directions])
                  for k in info.kernels]
     view.slicer.update(state, parts, [view.heatmaps[k] for k in info.kernels])

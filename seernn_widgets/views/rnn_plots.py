@@ -29,6 +29,11 @@ def _js_key(value):
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
+def _same(cached, now):
+    """Whether two tuples hold the very same objects: the cache is for them."""
+    return len(cached) == len(now) and all(a is b for a, b in zip(cached, now))
+
+
 class _RNNView(View):
     """What both RNN views share: recurrent layers only, weights or
     weight-gradients, and a direction for Bidirectional layers."""
@@ -257,16 +262,20 @@ class GateHeatmap(Heatmap):
 class RNNHeatmap(_RNNView):
     """One heatmap per kernel (input, recurrent, bias) of one direction,
     gates side by side and separated by lines; diverging colours centred
-    on 0, or |values| in greys from white (0) to black (max).
+    on 0, or |values| in greys from white (0) to black (max). Kernels
+    bigger than `resolution` = (rows, columns) are drawn binned to it, each
+    pixel keeping its bin's largest-|value| entry (bins never straddle gates).
 
     Example:
         RNNHeatmap(insp, 'gru', mode='gradients', absolute_value=True)
     """
 
-    controls = ("layer", "mode", "direction", "gate", "norm", "absolute_value")
+    controls = ("layer", "mode", "direction", "gate", "norm", "absolute_value", "resolution")
 
     norm = traitlets.Any(None)          # None = auto over the shown kernels
     absolute_value = traitlets.Bool(False)
+    resolution = traitlets.Tuple(traitlets.Int(min=1), traitlets.Int(min=1),
+                                 default_value=(256, 1024))   # ~ a figure's pixels
 
     Y_LABELS = {"input": "input channels", "recurrent": "hidden units", "bias": ""}
     HEIGHTS = {"input": 260, "recurrent": 260, "bias": 130}
@@ -275,11 +284,26 @@ class RNNHeatmap(_RNNView):
     def _check_norm(self, proposal):
         return validate_norm(proposal["value"])
 
-    def _matrices(self):
-        """{kernel: (matrix, gate boundaries)} of the shown direction."""
+    def binned(self):
+        """The layer's arrays binned to `resolution` (the same in the page's
+        cube), computed once per data change."""
         arrays = self.arrays()
-        return {kernel: slicing.rnn_matrix(arrays, self.direction, kernel,
-                                           self.absolute_value, self.gate)
+        key = (*arrays.arrays.values(), self.resolution)
+        if self._binned is None or not _same(self._binned[0], key):
+            n_gates = len(arrays.info.gates)
+            self._binned = (key, rnn.RNNArrays(arrays.info, {
+                where: slicing.peak_per_bin_2d(a, n_gates, self.resolution)
+                for where, a in arrays.arrays.items()}))
+        return self._binned[1]
+
+    def _matrices(self):
+        """{kernel: (matrix drawn, (width, height) it spans in units and rows)}
+        of the shown direction."""
+        arrays, binned = self.arrays(), self.binned()
+        width = self.info().units * max(len(self.shown_gates()), 1)
+        return {kernel: (slicing.rnn_matrix(binned, self.direction, kernel,
+                                            self.absolute_value, self.gate)[0],
+                         (width, np.atleast_2d(arrays.arrays[(self.direction, kernel)]).shape[0]))
                 for kernel in arrays.info.kernels}
 
     def view_data(self):
@@ -289,8 +313,7 @@ class RNNHeatmap(_RNNView):
         """±max|value| over every direction, kernel and gate of the layer, so
         a direction or gate change keeps the colours (one repaint)."""
         arrays = tuple(self.arrays().arrays.values())
-        cached = self._auto[0] if self._auto else ()
-        if len(cached) != len(arrays) or any(a is not b for a, b in zip(cached, arrays)):
+        if self._auto is None or not _same(self._auto[0], arrays):
             values = np.concatenate([np.ravel(a) for a in arrays])
             self._auto = (arrays, slicing.auto_norm(values)[1])  # once per data change
         peak = self._auto[1]
@@ -299,6 +322,7 @@ class RNNHeatmap(_RNNView):
     def _build(self):
         self.heatmaps = {}   # kernel -> GateHeatmap, kept across layers
         self._auto = None    # (arrays, their peak |value|): see _auto_norm
+        self._binned = None  # ((arrays, resolution), binned arrays): see binned
         norm_box, self.norm_slider = norm_controls(self)
         self._controls = (self._top_controls(), norm_box)
         # the page re-slices while the kernel is busy (e.g. in model.fit)
@@ -324,14 +348,15 @@ class RNNHeatmap(_RNNView):
             sync_rnn_heatmap(self, reason)
             return
         gates, units = self.shown_gates(), self.info().units
-        for kernel, (matrix, boundaries) in matrices.items():
+        boundaries = [units * g for g in range(1, len(gates))]
+        for kernel, (matrix, extent) in matrices.items():
             heatmap = self._heatmap(kernel, matrix, norm)
             heatmap.colour_scale.colors = GREYS if self.absolute_value else DIVERGING
             bad = nan_inf_text(*nan_inf_counts(matrix))
             title = (f"{self._heading()}: {kernel}"
                      + (f"  {bad} (NaN yellow)" if bad else ""))
-            heatmap.show(matrix, norm, title)
-            heatmap.show_gates(boundaries, gates, units, matrix.shape[0])
+            heatmap.show(matrix, norm, title, extent)
+            heatmap.show_gates(boundaries, gates, units, extent[1])
         top, norm_box = self._controls
         self.body.children = [top, *(self.heatmaps[k].figure for k in data), norm_box,
                               self.slicer]
