@@ -284,22 +284,26 @@ class RNNHeatmap(_RNNView):
     def _check_norm(self, proposal):
         return validate_norm(proposal["value"])
 
-    def binned(self):
-        """The layer's arrays binned to `resolution` (the same in the page's
-        cube), computed once per data change."""
+    def binned(self, directions=None):
+        """The layer's arrays of `directions` (all by default) binned to
+        `resolution`, as the page's cube holds them; each binned once per
+        data change, and only when first needed (the shown direction first)."""
         arrays = self.arrays()
-        key = (*arrays.arrays.values(), self.resolution)
-        if self._binned is None or not _same(self._binned[0], key):
-            n_gates = len(arrays.info.gates)
-            self._binned = (key, rnn.RNNArrays(arrays.info, {
-                where: slicing.peak_per_bin_2d(a, n_gates, self.resolution)
-                for where, a in arrays.arrays.items()}))
-        return self._binned[1]
+        info = arrays.info
+        binned = {}
+        for where in [(d, k) for d in directions or info.directions for k in info.kernels]:
+            raw = arrays.arrays[where]
+            cached = self._binned.get(where)
+            if cached is None or not _same(cached[0], (raw, self.resolution)):
+                cached = self._binned[where] = ((raw, self.resolution), slicing.peak_per_bin_2d(
+                    raw, len(info.gates), self.resolution))
+            binned[where] = cached[1]
+        return rnn.RNNArrays(info, binned)
 
     def _matrices(self):
         """{kernel: (matrix drawn, (width, height) it spans in units and rows)}
         of the shown direction."""
-        arrays, binned = self.arrays(), self.binned()
+        arrays, binned = self.arrays(), self.binned([self.direction])
         width = self.info().units * max(len(self.shown_gates()), 1)
         return {kernel: (slicing.rnn_matrix(binned, self.direction, kernel,
                                             self.absolute_value, self.gate)[0],
@@ -322,7 +326,7 @@ class RNNHeatmap(_RNNView):
     def _build(self):
         self.heatmaps = {}   # kernel -> GateHeatmap, kept across layers
         self._auto = None    # (arrays, their peak |value|): see _auto_norm
-        self._binned = None  # ((arrays, resolution), binned arrays): see binned
+        self._binned = {}    # (direction, kernel) -> ((array, resolution), binned)
         norm_box, self.norm_slider = norm_controls(self)
         self._controls = (self._top_controls(), norm_box)
         # the page re-slices while the kernel is busy (e.g. in model.fit)
