@@ -98,6 +98,8 @@ def report(insp, rnn_layer):
     from seernn_widgets import detect_nans
     model = insp.model
     with_loss = insp.y is not None and model.compiled
+    if with_loss:   # ask for the most first: then one pass serves the whole report
+        insp.weight_gradients()
     loss = f"loss {insp.loss:.4f}" if with_loss else "no loss (no labels, or not compiled)"
     print(f"model {model.name!r}, batch x{_shapes(insp.x)} y{_shapes(insp.y)}, "
           f"step {insp.step}, {loss}\n")
@@ -118,7 +120,7 @@ def report(insp, rnn_layer):
             pieces = rnn.gates_of(direction, kernel)
             print(f"  {direction:<8} {kernel:<9} {array.shape} -> "
                   f"{len(pieces)} gates of {pieces[0].shape}")
-    print(f"\none pass computed all of the above: {insp.compute_count} pass(es)")
+    print(f"\ninspector passes for all of the above: {insp.compute_count}")
 
 
 def first_recurrent(model):

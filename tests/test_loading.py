@@ -175,6 +175,7 @@ def test_cli_reports_a_saved_model(tmp_path):
     rows = [line.split()[:3] for line in out.stdout.splitlines()]
     assert ["0", "enc_lstm", "LSTM"] in rows and ["1", "head", "Dense"] in rows
     assert "'enc_lstm' weight-gradients by direction" in out.stdout
+    assert "inspector passes for all of the above: 1" in out.stdout
 
 
 def test_cli_refuses_a_lambda_file_without_traceback(tmp_path):
