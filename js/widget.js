@@ -224,9 +224,10 @@ class Slicer {
     }
   }
 
-  /** A control moved: by the user (apply now), or by the kernel. A kernel
-   * value that arrives before the kernel has processed the user's choice is
-   * stale (e.g. show_norm during fit): put the user's choice back. */
+  /** A control moved: by the user (apply now), or by the kernel (its image
+   * and state follow). A kernel value that arrives before the kernel has
+   * processed the user's choice is stale (e.g. show_norm during fit): put
+   * the user's choice back. */
   onControl(control, key) {
     if (this.setting) return;
     if (fromKernel(control, key)) {
@@ -236,6 +237,7 @@ class Slicer {
         return;
       }
       this.chosen.delete(control);
+      return;   // the kernel's own image and state follow: drawing now would draw twice
     } else {
       this.chosen.set(control, control.get(key));
       const auto = this.controls.norm_auto;

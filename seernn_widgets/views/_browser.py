@@ -105,26 +105,32 @@ def attach_features2d(view, reflect, auto):
     return BrowserSlicer("features2d", controls, [view.heatmap])
 
 
+def features2d_state(view):
+    """The kernel's controls and labels. Views send it before their new
+    image too: the page then takes that image as agreeing with its controls
+    instead of re-slicing (a second draw) while the state is on its way."""
+    what = {"outputs": "outputs", "gradients": "gradients", "weights": "kernel"}[view.mode]
+    kept = view.kept()
+    return {"sample": view.sample, "direction": view.direction,
+            "reflect_half": view.reflect_half, "timesteps_xaxis": view.timesteps_xaxis,
+            "norm": _norm(view.norm), "heading": f"{view.layer} {what}",
+            "merged": view.merged_note(), "steps": view._data().shape[1],
+            "masked": None if kept is None else (~kept).sum(axis=1).tolist()}
+
+
 def sync_features2d(view, reason):
     """The cube is downsampled along time as the view draws it (per sample,
     so the page's slice equals the kernel's), with the keep-mask (1 kept, 0
     masked) as a second part when the layer has one."""
-    what = {"outputs": "outputs", "gradients": "gradients", "weights": "kernel"}[view.mode]
-    data, kept = view._data(), view.kept()
-    state = {"sample": view.sample, "direction": view.direction,
-             "reflect_half": view.reflect_half, "timesteps_xaxis": view.timesteps_xaxis,
-             "norm": _norm(view.norm), "heading": f"{view.layer} {what}",
-             "merged": view.merged_note(),
-             "steps": data.shape[1],
-             "masked": None if kept is None else (~kept).sum(axis=1).tolist()}
     parts = None
     if reason in DATA_CHANGES or reason == "time_resolution":
+        data, kept = view._data(), view.kept()
         samples, steps, channels = data.shape
         drawn = samples * min(steps, view.time_resolution) * channels * 4
         parts = [] if drawn > BUDGET else [slicing.peak_per_bin(data, view.time_resolution)]
         if parts and kept is not None:
             parts.append(slicing.kept_per_bin(kept, view.time_resolution))
-    view.slicer.update(state, parts, [view.heatmap])
+    view.slicer.update(features2d_state(view), parts, [view.heatmap])
 
 
 # -- RNNHeatmap ------------------------------------------------------------------
@@ -136,21 +142,25 @@ def attach_rnn_heatmap(view, auto):
     return BrowserSlicer("rnn", controls)
 
 
+def rnn_state(view):
+    """The kernel's controls and labels (sent first too: see features2d_state)."""
+    arrays, info = view.arrays(), view.info()
+    return {"direction": view.direction, "gate": view.gate, "norm": _norm(view.norm),
+            "absolute_value": view.absolute_value, "layer": view.layer, "mode": view.mode,
+            "directions": list(info.directions), "gates": list(info.gates),
+            "gate_labels": rnn.GATE_LABELS, "units": info.units,
+            "kernels": list(info.kernels),
+            "rows": [np.atleast_2d(arrays.arrays[(info.directions[0], k)]).shape[0]
+                     for k in info.kernels]}
+
+
 def sync_rnn_heatmap(view, reason):
     """Per kernel, a (directions, rows, cols) cube: every direction and gate,
     binned as the view draws them. Called after the redraw: the heatmaps are
     made on first use."""
-    arrays, info = view.arrays(), view.info()
-    state = {"direction": view.direction, "gate": view.gate, "norm": _norm(view.norm),
-             "absolute_value": view.absolute_value, "layer": view.layer, "mode": view.mode,
-             "directions": list(info.directions), "gates": list(info.gates),
-             "gate_labels": rnn.GATE_LABELS, "units": info.units,
-             "kernels": list(info.kernels),
-             "rows": [np.atleast_2d(arrays.arrays[(info.directions[0], k)]).shape[0]
-                      for k in info.kernels]}
-    parts = None
+    info, parts = view.info(), None
     if reason in DATA_CHANGES or reason == "resolution":
         binned = view.binned()
         parts = [np.stack([binned.arrays[(d, k)] for d in info.directions])
                  for k in info.kernels]
-    view.slicer.update(state, parts, [view.heatmaps[k] for k in info.kernels])
+    view.slicer.update(rnn_state(view), parts, [view.heatmaps[k] for k in info.kernels])

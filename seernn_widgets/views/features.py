@@ -6,7 +6,7 @@ from .. import slicing
 from ..stats import detect_nans
 from ._base import (DirectionView, dropdown, norm_controls, sample_slider, validate_norm,
                     validate_sample, show_norm)
-from ._browser import attach_features2d, sync_features2d
+from ._browser import attach_features2d, features2d_state, sync_features2d
 from ._heatmap import Heatmap
 
 
@@ -144,6 +144,7 @@ class Features2D(DirectionView):
             self._ready = True
         self.show_direction_control()
         self.sample_control.max = len(self._data()) - 1
+        self.slicer.update(features2d_state(self))   # the page's controls agree first
         if reason == "norm" and self.norm is not None:
             self.heatmap.set_norm(self.norm)   # colours only, no new image
         else:

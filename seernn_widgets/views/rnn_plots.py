@@ -11,7 +11,7 @@ from traitlets import TraitError
 from .. import rnn, slicing
 from ..stats import nan_inf_counts
 from ._base import View, dropdown, norm_controls, show_norm, validate_norm
-from ._browser import attach_rnn_heatmap, sync_rnn_heatmap
+from ._browser import attach_rnn_heatmap, rnn_state, sync_rnn_heatmap
 from ._heatmap import DIVERGING, GREYS, Heatmap
 
 EQUATE_AXES = (0, 1, 2)
@@ -342,6 +342,7 @@ class RNNHeatmap(_RNNView):
 
     def _redraw(self, reason="init"):
         self._fit_to_layer(reason)
+        self.slicer.update(rnn_state(self))   # the page's controls agree first
         matrices = self._matrices()
         data = {kernel: matrix for kernel, (matrix, _) in matrices.items()}
         norm = self.norm or self._auto_norm()
