@@ -197,6 +197,31 @@ QUICKSTART = [
     ex
     """),
     md("""
+    ## Padded sequences and long ones
+
+    A model that pads its sequences (`Masking`, `Embedding(mask_zero=True)`) carries a
+    mask: `insp.mask(layer)` says which timesteps each sample keeps, and the sequence
+    views grey the masked ones out (their values show faintly underneath). Sequences
+    longer than the figure (`time_resolution`, 1024 columns) are drawn binned, each
+    column keeping its bin's largest |value|, so a one-timestep spike stays visible.
+    """),
+    code("""
+    lengths = [40, 31, 12, 25, 40, 8, 19, 33]
+    tokens = np.random.default_rng(1).integers(1, 50, (8, 40))
+    for sample, length in enumerate(lengths):
+        tokens[sample, length:] = 0                      # 0 = padding
+    padded = keras.Sequential([keras.Input((40,)),
+                               keras.layers.Embedding(50, 8, mask_zero=True, name="embed"),
+                               keras.layers.LSTM(12, return_sequences=True, name="lstm")],
+                              name="padded")
+    padded_insp = Inspector(padded, tokens)
+    assert padded_insp.mask("lstm").sum(axis=1).tolist() == lengths
+
+    masked = Features2D(padded_insp, "lstm", sample=2)
+    assert "28 masked timesteps (grey)" in masked.heatmap.figure.title
+    masked
+    """),
+    md("""
     Next: `live_training.ipynb` (widgets that redraw while `fit` runs, and scrubbing back
     through training) and `gallery.ipynb` (see-rnn's README examples rebuilt).
     """),
