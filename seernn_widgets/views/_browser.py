@@ -118,10 +118,11 @@ def features2d_state(view):
             "masked": None if kept is None else (~kept).sum(axis=1).tolist()}
 
 
-def sync_features2d(view, reason):
-    """The cube is downsampled along time as the view draws it (per sample,
-    so the page's slice equals the kernel's), with the keep-mask (1 kept, 0
-    masked) as a second part when the layer has one."""
+def sync_features2d(view, reason, state):
+    """`state` (features2d_state), and the cube when the numbers changed:
+    downsampled along time as the view draws it (per sample, so the page's
+    slice equals the kernel's), with the keep-mask (1 kept, 0 masked) as a
+    second part when the layer has one."""
     parts = None
     if reason in DATA_CHANGES or reason == "time_resolution":
         data, kept = view._data(), view.kept()
@@ -130,7 +131,7 @@ def sync_features2d(view, reason):
         parts = [] if drawn > BUDGET else [slicing.peak_per_bin(data, view.time_resolution)]
         if parts and kept is not None:
             parts.append(slicing.kept_per_bin(kept, view.time_resolution))
-    view.slicer.update(features2d_state(view), parts, [view.heatmap])
+    view.slicer.update(state, parts, [view.heatmap])
 
 
 # -- RNNHeatmap ------------------------------------------------------------------
@@ -154,13 +155,13 @@ def rnn_state(view):
                      for k in info.kernels]}
 
 
-def sync_rnn_heatmap(view, reason):
-    """Per kernel, a (directions, rows, cols) cube: every direction and gate,
-    binned as the view draws them. Called after the redraw: the heatmaps are
-    made on first use."""
+def sync_rnn_heatmap(view, reason, state):
+    """`state` (rnn_state), and per kernel a (directions, rows, cols) cube
+    when the numbers changed: every direction and gate, binned as the view
+    draws them. Called after the redraw: the heatmaps are made on first use."""
     info, parts = view.info(), None
     if reason in DATA_CHANGES or reason == "resolution":
         binned = view.binned()
         parts = [np.stack([binned.arrays[(d, k)] for d in info.directions])
                  for k in info.kernels]
-    view.slicer.update(rnn_state(view), parts, [view.heatmaps[k] for k in info.kernels])
+    view.slicer.update(state, parts, [view.heatmaps[k] for k in info.kernels])

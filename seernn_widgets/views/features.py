@@ -144,7 +144,8 @@ class Features2D(DirectionView):
             self._ready = True
         self.show_direction_control()
         self.sample_control.max = len(self._data()) - 1
-        self.slicer.update(features2d_state(self))   # the page's controls agree first
+        state = features2d_state(self)
+        self.slicer.update(state)   # before the image: the page's controls agree first
         if reason == "norm" and self.norm is not None:
             self.heatmap.set_norm(self.norm)   # colours only, no new image
         else:
@@ -153,7 +154,7 @@ class Features2D(DirectionView):
             show_norm(self.norm_slider, norm)
             self.heatmap.show(image, norm, title=self._title(image), extent=self.extent())
             self.heatmap.show_mask(self.mask_data())
-        sync_features2d(self, reason)   # after show_mask: it may add the overlay
+        sync_features2d(self, reason, state)   # after show_mask: it may add the overlay
 
     def _title(self, image):
         what = {"outputs": "outputs", "gradients": "gradients", "weights": "kernel"}[self.mode]

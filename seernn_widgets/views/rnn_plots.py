@@ -342,7 +342,8 @@ class RNNHeatmap(_RNNView):
 
     def _redraw(self, reason="init"):
         self._fit_to_layer(reason)
-        self.slicer.update(rnn_state(self))   # the page's controls agree first
+        state = rnn_state(self)
+        self.slicer.update(state)   # before the images: the page's controls agree first
         matrices = self._matrices()
         data = {kernel: matrix for kernel, (matrix, _) in matrices.items()}
         norm = self.norm or self._auto_norm()
@@ -350,7 +351,7 @@ class RNNHeatmap(_RNNView):
         if reason == "norm":   # colours only, no new image
             for kernel in data:
                 self.heatmaps[kernel].set_norm(norm)
-            sync_rnn_heatmap(self, reason)
+            sync_rnn_heatmap(self, reason, state)
             return
         gates, units = self.shown_gates(), self.info().units
         boundaries = [units * g for g in range(1, len(gates))]
@@ -365,4 +366,4 @@ class RNNHeatmap(_RNNView):
         top, norm_box = self._controls
         self.body.children = [top, *(self.heatmaps[k].figure for k in data), norm_box,
                               self.slicer]
-        sync_rnn_heatmap(self, reason)
+        sync_rnn_heatmap(self, reason, state)
