@@ -1,6 +1,5 @@
 """`Inspector`: the arrays every widget shares, computed once per change."""
 import keras
-import numpy as np
 from keras import tree
 
 from . import _data, _engine, _layers, rnn

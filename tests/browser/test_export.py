@@ -22,7 +22,6 @@ from lab import (  # conftest.py puts tests/browser on sys.path
     browser_context,
     drag_slider,
     pixel_hash,
-    pixels_nonblank,
     screenshot,
     wait_pixels_change,
     wait_pixels_nonblank,
