@@ -8,7 +8,8 @@ import importlib
 from .compat import (detect_nans, get_gradients, get_outputs, get_rnn_weights,
                      get_weights, weights_norm)
 from .export import export_html
-from .inspector import Inspector
+from ._engine import NotCompiledError
+from .inspector import FrozenLayerError, Inspector, NoGradientError
 from .live import LiveRefresh
 from .loading import load_data, load_model
 
@@ -20,7 +21,7 @@ _WIDGETS = {
     "WeightNorms": "norms", "Explorer": "explorer",
 }
 
-__all__ = ["Inspector", "export_html", "LiveRefresh", "detect_nans", "get_gradients", "get_outputs",
+__all__ = ["Inspector", "NoGradientError", "FrozenLayerError", "NotCompiledError", "export_html", "LiveRefresh", "detect_nans", "get_gradients", "get_outputs",
            "get_rnn_weights", "get_weights", "weights_norm", "load_model", "load_data",
            *_WIDGETS]
 

@@ -5,6 +5,7 @@ import collections.abc
 import warnings
 
 import keras
+import numpy as np
 import tensorflow as tf
 from keras import tree
 
@@ -73,3 +74,50 @@ def batch_size(x):
         raise ValueError("input_data is an empty batch (0 samples); pass at "
                          "least one sample")
     return size
+
+
+def _is_nested_list(value):
+    """Python lists (or tuples) of numbers or of more such lists."""
+    return isinstance(value, (list, tuple)) and bool(value) and all(
+        isinstance(v, (int, float)) or _is_nested_list(v) for v in value)
+
+
+def as_model_inputs(x, model):
+    """Nested Python lists of numbers become arrays, as `fit` takes them: the
+    whole of `x` for a one-input model, else each model input's part."""
+    if _is_nested_list(x) and len(_model_inputs(model)) <= 1:
+        return np.asarray(x)
+    if isinstance(x, (list, tuple)):
+        return type(x)(np.asarray(v) if _is_nested_list(v) else v for v in x)
+    if isinstance(x, dict):
+        return {k: np.asarray(v) if _is_nested_list(v) else v for k, v in x.items()}
+    return x
+
+
+def _model_inputs(model):
+    try:
+        return list(model.inputs)
+    except (AttributeError, ValueError):
+        return []
+
+
+def check_inputs(x, model):
+    """Each input's rank must be the model input's: an unbatched Dataset
+    (elements one sample each) would otherwise read timesteps as samples."""
+    expected = _model_inputs(model)
+    given = tree.flatten(x)
+    if not expected or len(expected) != len(given):
+        return
+    for tensor, ref in zip(given, expected):
+        want, got = len(ref.shape), tensor.shape.rank
+        if got == want - 1:
+            raise ValueError(
+                f"input_data has shape {tuple(tensor.shape)} but model input "
+                f"{ref.name!r} takes batches of shape {tuple(ref.shape)}: it looks "
+                f"like one sample without the batch axis (an unbatched "
+                f"tf.data.Dataset? call .batch(n) on it; or add a first axis)")
+        if got != want:
+            raise ValueError(
+                f"input_data has shape {tuple(tensor.shape)} but model input "
+                f"{ref.name!r} takes batches of shape {tuple(ref.shape)} "
+                f"({want} axes, the first one samples)")

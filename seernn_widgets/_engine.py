@@ -1,60 +1,97 @@
 """The traced forward+backward pass behind every inspection.
 
-One `tf.function` per model computes, in a single pass, every inspectable
-layer's output, the gradient of the compiled loss with respect to each of those
-outputs, and the gradient with respect to every trainable weight. TensorFlow
-retraces only for a new input signature; engines are shared per model.
+One `tf.function` per model computes, in a single pass, every entry's output
+(see `_layers.entries`), the gradient of the compiled loss with respect to
+each of those outputs, and the gradient with respect to every trainable
+weight. TensorFlow retraces only for a new input signature; engines are
+shared per model and hold it weakly, so a dropped model is collected.
 
-The model is never changed: layers are called through a functional sub-model
-that shares them (no patched `layer.call`), and the state a pass may touch
-(loss-metric trackers; in training mode also moving statistics and dropout seeds)
-is saved before the pass and written back after it, even when it fails.
+How outputs get their gradients: the model's own graph is run node by node
+(`Function._run_through_graph`, as `Functional.call` does), and each call's
+outputs pass through a watched identity "tap" before anything downstream
+uses them. So every output is on the tape, also the output of a weightless
+layer fed straight by an Input (Masking, Dropout, ...), and its gradient
+counts exactly the paths that start at that call. A gradient the tape still
+returns as None is structurally absent (the output does not reach the loss)
+and is reported as None, never as zeros.
+
+The model is never changed: no `layer.call` is replaced, and the state a pass
+may touch (loss-metric trackers, stateful RNNs' states, dropout seeds; in
+training mode also moving statistics) is saved before the pass and written
+back after it, with Ctrl-C held until that is done.
 """
+import contextlib
 import inspect
+import signal
+import threading
 import weakref
+from collections import deque
 
 import keras
 import numpy as np
 import tensorflow as tf
 from keras import tree
+from keras.src.backend.common.masking import get_keras_mask, set_keras_mask
+from keras.src.models.functional import operation_fn
 
 from . import _layers
 
 _HALF = (tf.float16, tf.bfloat16)
+_LOGIT_OPS = ("Softmax", "Sigmoid")
 
 
 def _widen(tensor):
+    if tensor is None:
+        return None
     return tf.cast(tensor, tf.float32) if tensor.dtype in _HALF else tensor
 
 
 def _mask(tensor):
     """The Keras mask a layer attached to its output (False = a masked
     timestep), as float32 so a traced function can return it; None if none."""
-    mask = getattr(tensor, "_keras_mask", None)
+    mask = get_keras_mask(tensor)
     return None if mask is None else tf.cast(mask, tf.float32)
 
 
-def _zeros_if_none(grads, like):
-    return [tf.zeros_like(t) if g is None else g for g, t in zip(grads, like)]
+def _dense(gradient):
+    """Embedding weights get IndexedSlices: the dense array of the weight's shape."""
+    return tf.convert_to_tensor(gradient) if isinstance(gradient, tf.IndexedSlices) else gradient
 
 
-def _output_in(model, layer):
-    """The layer's output in `model`'s graph, read off its call node: a
-    nested model's `.output` is its own inner graph's output instead."""
-    nodes = getattr(layer, "_inbound_nodes", None)
-    if not nodes:
-        return layer.output
-    for node in reversed(nodes):  # shared layers: the call `model` reaches
-        outputs = node.output_tensors
-        outputs = outputs[0] if len(outputs) == 1 else outputs
-        if len(nodes) == 1:
-            return outputs
-        try:
-            keras.Model(model.inputs, outputs)
-            return outputs
-        except ValueError:
-            continue
-    return layer.output
+def _tap(tensor, tape):
+    """A watched copy of `tensor` carrying its Keras mask and logits, so the
+    layers downstream and the loss treat it as the original."""
+    if not tensor.dtype.is_floating:
+        return tensor            # integer outputs have no gradient
+    tapped = tf.identity(tensor)
+    if tape is not None:
+        tape.watch(tapped)
+    mask = get_keras_mask(tensor)
+    if mask is not None:
+        set_keras_mask(tapped, mask)
+    logits = getattr(tensor, "_keras_logits", None)
+    if logits is None and getattr(getattr(tensor, "op", None), "type", None) in _LOGIT_OPS:
+        logits = tensor.op.inputs[0]   # Keras' losses read a Softmax op's input
+    if logits is not None:
+        tapped._keras_logits = logits
+    return tapped
+
+
+@contextlib.contextmanager
+def held_interrupts():
+    """Ctrl-C (SIGINT) waits until the block is done, then interrupts: a
+    restore loop cut in half would leave the model changed."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received = []
+    previous = signal.signal(signal.SIGINT, lambda *args: received.append(args))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if received and callable(previous):
+            previous(*received[0])
 
 
 class NotCompiledError(RuntimeError):
@@ -65,57 +102,66 @@ class Engine:
     """Traced passes over one model; see the module docstring."""
 
     def __init__(self, model, training):
-        self.model = model
+        self._model = weakref.ref(model)
         self.training = bool(training)
-        self.layers = _layers.output_layers(model)
+        self.graph = _layers.graph_of(model)
+        self.entries = _layers.entries(model)
+        self.names = [entry.name for entry in self.entries]
         self.trainable = list(model.trainable_variables)
-        self._submodel = None
         self._outputs_fn = tf.function(self._outputs, reduce_retracing=True)
         self._full_fn = tf.function(self._full, reduce_retracing=True)
 
-    # -- the traced bodies ---------------------------------------------------
-    def submodel(self):
-        """Functional model sharing the layers, returning (y_pred, outputs)."""
-        if self._submodel is None:
-            model = self.model
-            try:
-                # Sequential has no `.output` of its own, only `.outputs`
-                y_pred = (model.outputs[0] if isinstance(model, keras.Sequential)
-                          else model.output)
-                layer_outputs = [_output_in(model, layer) for layer in self.layers]
-                self._submodel = keras.Model(model.inputs, [y_pred, layer_outputs])
-            except (AttributeError, ValueError) as e:
-                raise TypeError(
-                    f"cannot inspect layer outputs of {type(model).__name__} "
-                    f"{model.name!r}: only functional and Sequential models "
-                    f"with a known input shape (every layer called once) are "
-                    f"supported ({e})") from e
-        return self._submodel
+    @property
+    def model(self):
+        return self._model()
 
-    def _call(self, x):
-        return self._submodel(x, training=self.training)
+    # -- the traced bodies ---------------------------------------------------
+    def _forward(self, x, tape=None):
+        """(y_pred, [tapped output per entry]) from one run of the graph."""
+        pending = {}   # id(operation) -> its call nodes, in the order they run
+        for node in _layers.run_order(self.graph):
+            pending.setdefault(id(node.operation), deque()).append(node)
+        tapped = {}    # id(node) -> its tapped outputs
+
+        def tapping(operation):
+            call = operation_fn(operation, training=self.training)
+
+            def run(*args, **kwargs):
+                outputs = call(*args, **kwargs)
+                node = pending[id(operation)].popleft()
+                flat = [_tap(t, tape) for t in tree.flatten(outputs)]
+                tapped[id(node)] = flat
+                return tree.pack_sequence_as(outputs, flat)
+            return run
+
+        inputs = self.graph._standardize_inputs(x)
+        y_pred = self.graph._run_through_graph(inputs, operation_fn=tapping)
+        if isinstance(y_pred, (list, tuple)) and len(y_pred) == 1:
+            y_pred = y_pred[0]   # as Functional.call returns it
+        return y_pred, [tapped[id(e.node)][e.index] for e in self.entries]
 
     def _outputs(self, x):
-        _, outs = self._call(x)
+        _, outs = self._forward(x)
         return [_widen(t) for t in outs], [_mask(t) for t in outs]
 
     def _loss(self, x, y, y_pred, sample_weight):
+        model = self.model
         kwargs = dict(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
-        if "training" in inspect.signature(self.model.compute_loss).parameters:
+        if "training" in inspect.signature(model.compute_loss).parameters:
             kwargs["training"] = self.training
-        return self.model.compute_loss(**kwargs)
+        return model.compute_loss(**kwargs)
 
     def _full(self, x, y, sample_weight, weight_gradients):
         # weight-gradients roughly double the backward pass: only when asked
         weights = self.trainable if weight_gradients else []
         with tf.GradientTape() as tape:
-            y_pred, outs = self._call(x)
+            y_pred, outs = self._forward(x, tape)
             loss = self._loss(x, y, y_pred, sample_weight)
             # Keras computes a cross-entropy on a softmax/sigmoid output from
             # its logits, so the loss has no gradient w.r.t. that output: take
             # it from the same loss written on the output itself (a copy
-            # without the logits Keras attached; cut from the graph, so one
-            # gradient call of the sum gives both)
+            # without the logits, cut from the graph, so one gradient call of
+            # the sum gives both)
             flat_pred = tree.flatten(y_pred)
             via_logits = [hasattr(t, "_keras_logits") for t in flat_pred]
             own, own_loss = [], 0.0
@@ -124,14 +170,19 @@ class Engine:
                 tape.watch(own)
                 own_loss = self._loss(x, y, tree.pack_sequence_as(y_pred, own), sample_weight)
             total = loss + own_loss
-        out_grads, weight_grads, own_grads = tape.gradient(total, [outs, weights, own])
+        floating = [i for i, t in enumerate(outs) if t.dtype.is_floating]
+        grads, weight_grads, own_grads = tape.gradient(
+            total, [[outs[i] for i in floating], weights, own])
+        out_grads = [None] * len(outs)   # integer outputs have none
+        for i, grad in zip(floating, grads):
+            out_grads[i] = grad
         if own:
             out_grads = [next((g for t, g, v in zip(flat_pred, own_grads, via_logits)
                                if v and t is out), grad)
                          for out, grad in zip(outs, out_grads)]
         return ([_widen(t) for t in outs],
-                [_widen(g) for g in _zeros_if_none(out_grads, outs)],
-                [_widen(g) for g in _zeros_if_none(weight_grads, weights)],
+                [_widen(g) for g in out_grads],
+                [_widen(_dense(g)) for g in weight_grads],
                 _widen(loss), [_mask(t) for t in outs])
 
     # -- state that a pass may touch, saved and put back ---------------------
@@ -150,50 +201,43 @@ class Engine:
                             if v.path.endswith("seed_generator_state")]
 
     def _run(self, fn, *args):
-        variables = self._volatile_variables()
-        saved = [v.numpy() for v in variables]
-        try:
-            return fn(*args)
-        finally:
-            for variable, value in zip(variables, saved):
-                variable.assign(value)
+        with held_interrupts():
+            variables = self._volatile_variables()
+            saved = [v.numpy() for v in variables]
+            try:
+                return fn(*args)
+            finally:
+                for variable, value in zip(variables, saved):
+                    variable.assign(value)
 
     # -- public ----------------------------------------------------------------
     def outputs(self, x):
         """Outputs and masks (see `full`)."""
-        self.submodel()
         outs, masks = self._run(self._outputs_fn, x)
-        names = [layer.name for layer in self.layers]
-        return {"outputs": dict(zip(names, map(np.asarray, outs))),
-                "masks": self._masks(names, masks)}
+        return {"outputs": dict(zip(self.names, map(np.asarray, outs))),
+                "masks": self._masks(masks)}
 
-    @staticmethod
-    def _masks(names, masks):
-        return {name: np.asarray(m) > 0 for name, m in zip(names, masks) if m is not None}
+    def _masks(self, masks):
+        return {name: np.asarray(m) > 0 for name, m in zip(self.names, masks) if m is not None}
 
     def full(self, x, y, sample_weight, weight_gradients=True):
-        """Outputs, output-gradients, weight-gradients by variable path (None
-        unless `weight_gradients`), the loss, and the masks: {layer name:
-        bool (samples, timesteps), False where masked} of the layers whose
-        output carries a Keras mask (Masking, Embedding(mask_zero=True) and
-        the layers they propagate through)."""
-        if not self.model.compiled:
-            raise NotCompiledError(
-                f"model {self.model.name!r} is not compiled, so it has no loss "
-                f"to differentiate: call model.compile(optimizer, loss=...) "
-                f"first (or ask only for outputs/weights)")
-        self.submodel()
+        """Outputs, output-gradients (None where an output does not reach
+        the loss), weight-gradients by variable path (None unless
+        `weight_gradients`; a weight off the loss's path has None), the
+        loss, and the masks: {entry: bool (samples, timesteps), False where
+        masked} of the outputs carrying a Keras mask (Masking,
+        Embedding(mask_zero=True) and the layers they propagate through)."""
         outs, out_grads, weight_grads, loss, masks = self._run(
             self._full_fn, x, y, sample_weight, bool(weight_gradients))
-        names = [layer.name for layer in self.layers]
         return {
-            "outputs": dict(zip(names, map(np.asarray, outs))),
-            "output_gradients": dict(zip(names, map(np.asarray, out_grads))),
-            "weight_gradients": {v.path: np.asarray(g)
+            "outputs": dict(zip(self.names, map(np.asarray, outs))),
+            "output_gradients": {name: None if g is None else np.asarray(g)
+                                 for name, g in zip(self.names, out_grads)},
+            "weight_gradients": {v.path: None if g is None else np.asarray(g)
                                  for v, g in zip(self.trainable, weight_grads)}
             if weight_gradients else None,
             "loss": float(loss),
-            "masks": self._masks(names, masks),
+            "masks": self._masks(masks),
         }
 
 
@@ -214,4 +258,3 @@ def engine_for(model, training=False):
     if key not in per_model:
         per_model[key] = Engine(model, training)
     return per_model[key]
-

@@ -1,9 +1,19 @@
-"""Resolve see-rnn style layer ids (`_id`) to Keras layers.
+"""Resolve see-rnn style layer ids (`_id`) to Keras layers, and list the
+inspectable outputs ("entries") of a model's graph.
 
-An `_id` is an int (index into `model.layers`), a str (a full layer name, or
-else the first name that contains it), a list mixing both, or '*' (every layer
-that has an output, InputLayers excluded).
+An `_id` is an int (index into `model.layers`), a str (an entry name, a full
+layer name, or else the first layer name that contains it), a list mixing
+both, or '*' (every layer that has an output, InputLayers excluded).
+
+Entries: every call of every operation in the model's functional graph has
+one entry per output. `'lstm'` is the first output of the layer's first call;
+a layer with several outputs (`LSTM(return_state=True)`) adds `'lstm[1]'`,
+`'lstm[2]'`; a layer called again (a shared encoder) adds `'enc#2'`,
+`'enc#2[1]'`...
 """
+from collections import defaultdict
+from dataclasses import dataclass
+
 import keras
 
 
@@ -37,6 +47,59 @@ def output_layers(model):
 
 def weight_layers(model):
     return [layer for layer in model.layers if layer.weights]
+
+
+@dataclass(frozen=True, eq=False)
+class Entry:
+    """One inspectable output: output `index` of call `call` (0-based) of
+    `layer`, whose symbolic tensor is `tensor` and graph node `node`."""
+    name: str
+    layer: object
+    call: int
+    index: int
+    tensor: object
+    node: object
+
+
+def graph_of(model):
+    """The functional graph that runs `model` (a Sequential's inner one)."""
+    graph = getattr(model, "_functional", None) if isinstance(model, keras.Sequential) else model
+    if graph is None or not hasattr(graph, "_nodes_by_depth"):
+        raise TypeError(
+            f"cannot inspect layer outputs of {type(model).__name__} {model.name!r}: "
+            f"only functional models and Sequential models with a known input "
+            f"shape (keras.Input first, or model.build) are supported")
+    return graph
+
+
+def run_order(graph):
+    """The graph's call nodes in the order `Function._run_through_graph`
+    runs them (deepest first)."""
+    by_depth = graph._nodes_by_depth
+    return [node for depth in sorted(by_depth, reverse=True) for node in by_depth[depth]
+            if node.operation is not None and not node.is_input]
+
+
+def entries(model):
+    """[Entry] of every output of every layer call, in `graph.operations`
+    order (the graph's other operations, e.g. a Masking's mask ops, are not
+    layers a user would name)."""
+    graph = graph_of(model)
+    calls = defaultdict(list)   # id(operation) -> its nodes in this graph
+    for node in run_order(graph):
+        calls[id(node.operation)].append(node)
+    found = []
+    for op in graph.operations:
+        if not isinstance(op, keras.layers.Layer):
+            continue
+        nodes = calls.get(id(op), [])
+        inbound = list(getattr(op, "_inbound_nodes", []))
+        nodes.sort(key=lambda n: next((i for i, m in enumerate(inbound) if m is n), len(inbound)))
+        for call, node in enumerate(nodes):
+            for index, tensor in enumerate(node.outputs):
+                name = op.name + (f"#{call + 1}" if call else "") + (f"[{index}]" if index else "")
+                found.append(Entry(name, op, call, index, tensor, node))
+    return found
 
 
 def describe_choices(model):

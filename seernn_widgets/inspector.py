@@ -16,6 +16,16 @@ def check_choice(name, value, allowed):
         raise ValueError(f"{name} must be one of {list(allowed)}, got {value!r}")
 
 
+class NoGradientError(ValueError):
+    """The output asked for does not reach the loss: it has no gradient (it
+    is not zero; nothing the loss computes depends on it)."""
+
+
+class FrozenLayerError(ValueError):
+    """Weight-gradients were asked of a layer whose weights are all frozen
+    (`trainable=False`): the loss is not differentiated w.r.t. them."""
+
+
 class Inspector:
     """Layer outputs, gradients and weights of `model` on one batch.
 
@@ -46,13 +56,20 @@ class Inspector:
                  learning_phase=0, history=8, history_max_bytes=2 ** 30,
                  max_samples=64):
         check_choice("learning_phase", learning_phase, (0, 1))
+        if max_samples is not None and (isinstance(max_samples, bool)
+                                        or not isinstance(max_samples, int) or max_samples < 1):
+            raise ValueError(f"max_samples must be None (keep every sample) or an int "
+                             f">= 1, got {max_samples!r}")
         self.model = model
         self.learning_phase = int(learning_phase)
         x, y, sample_weight = _data.first_batch(input_data, labels, sample_weight)
+        x = _data.as_model_inputs(x, model)
         self.x, self.y, self.sample_weight = _data.limit_samples(
             tuple(map(_data.to_tensors, (x, y, sample_weight))), max_samples)
         self.batch_size = _data.batch_size(self.x)
+        _data.check_inputs(self.x, model)
         self._check_labels()
+        self._entries = None     # _layers.entries(model), on first use
         self.compute_count = 0   # forward(+backward) passes run so far
         self._snapshot = {}      # what was computed since the last change
         self._level = 0          # index in LEVELS of the most ever asked for
@@ -63,9 +80,28 @@ class Inspector:
 
     # -- what is there --------------------------------------------------------
     @property
+    def entries(self):
+        """{entry name: `_layers.Entry`}: every output of every layer call."""
+        if self._entries is None:
+            self._entries = {e.name: e for e in _layers.entries(self.model)
+                             if not _layers.is_input_layer(e.layer)}
+        return self._entries
+
+    @property
     def layer_names(self):
-        """Names of the layers whose outputs can be inspected, in model order."""
-        return [layer.name for layer in _layers.output_layers(self.model)]
+        """Ids of the inspectable outputs, in model order: 'lstm', and for a
+        layer with several outputs 'lstm[1]', ...; for later calls of a
+        shared layer 'enc#2', ... (see `_layers`)."""
+        return list(self.entries)
+
+    @property
+    def name(self):
+        return self.model.name
+
+    @property
+    def has_labels(self):
+        """Whether gradients can be computed: labels and a compiled loss."""
+        return self._has_loss()
 
     @property
     def step(self):
@@ -74,21 +110,68 @@ class Inspector:
         return None if optimizer is None else int(optimizer.iterations.numpy())
 
     def layer(self, _id):
-        """The Keras layer for an index, a (partial) name or a layer object."""
+        """The Keras layer for an index, an entry or (partial) layer name,
+        or a layer object."""
         if isinstance(_id, keras.layers.Layer):
             if _id not in self.model.layers:
                 raise _layers.LayerNotFoundError(
                     f"layer {_id.name!r} is not in model {self.model.name!r}; "
                     f"{_layers.describe_choices(self.model)}")
             return _id
+        if isinstance(_id, str) and _id in self.entries:
+            return self.entries[_id].layer
         return _layers.find_layer(self.model, _id)
+
+    def entry(self, _id):
+        """The `_layers.Entry` an id names (a layer's first output for an
+        index, a layer name or a layer object)."""
+        if isinstance(_id, str) and _id in self.entries:
+            return self.entries[_id]
+        layer = self.layer(_id)
+        if _layers.is_input_layer(layer):
+            raise _layers.LayerNotFoundError(
+                f"{layer.name!r} is an InputLayer, which has no output to "
+                f"inspect; choose one of {self.layer_names}")
+        for entry in self.entries.values():
+            if entry.layer is layer:
+                return entry
+        raise _layers.LayerNotFoundError(
+            f"layer {layer.name!r} is never called in model {self.model.name!r}'s "
+            f"graph, so it has no output; choose one of {self.layer_names}")
+
+    def entry_name(self, _id):
+        return self.entry(_id).name
+
+    # -- what the views need to know, without computing ------------------------
+    def output_shape(self, _id):
+        """Shape of the entry's output, the batch axis as the batch's size."""
+        shape = tuple(self.entry(_id).tensor.shape)
+        return (self.batch_size, *shape[1:])
+
+    def weight_names(self, _id):
+        return [w.path for w in self.layer(_id).weights]
+
+    def weight_shapes(self, _id):
+        return [tuple(w.shape) for w in self.layer(_id).weights]
+
+    def rnn_info(self, _id):
+        """`rnn.RNNInfo` of a recurrent layer, None for any other layer."""
+        layer = self.layer(_id)
+        return rnn.info(layer) if rnn.is_recurrent(layer) else None
+
+    def frozen(self, _id):
+        """Whether the layer has weights and none of them is trainable."""
+        layer = self.layer(_id)
+        return bool(layer.weights) and not layer.trainable_variables
+
+    def has_weight_gradients(self, _id):
+        return bool(self.layer(_id).trainable_variables)
 
     # -- arrays -----------------------------------------------------------------
     def outputs(self, layer, step=None):
         """The layer's output on the batch (at a recorded past `step`, if
         given: see `history`)."""
-        layer = self._output_layer(layer)
-        return self._pass("outputs", step)["outputs"][layer.name]
+        return self._pass("outputs", step)["outputs"][self.entry_name(layer)]
 
     def gradients(self, layer, mode="outputs", step=None):
         """dLoss/d(layer output) (`mode='outputs'`) or [dLoss/d(weight) for each
@@ -96,10 +179,33 @@ class Inspector:
         with Keras' reduction, `sample_weight` and regularization, as in fit."""
         check_choice("mode", mode, GRADIENT_MODES)
         if mode == "outputs":
-            layer = self._output_layer(layer)
-            return self._pass("output_gradients", step)["output_gradients"][layer.name]
-        grads = self.weight_gradients(step)
-        return [grads[v.path] for v in self.layer(layer).trainable_variables]
+            name = self.entry_name(layer)
+            grad = self._pass("output_gradients", step)["output_gradients"][name]
+            if grad is None:
+                raise NoGradientError(
+                    f"the output {name!r} does not reach the loss of model "
+                    f"{self.model.name!r}, so it has no gradient (none is drawn as zeros)")
+            return grad
+        return [self._weight_gradient(v, step) for v in self._trainable_of(layer)]
+
+    def _trainable_of(self, _id):
+        """The layer's trainable weights ([] if it has no weights at all); an
+        error for a frozen one."""
+        layer = self.layer(_id)
+        if layer.weights and not layer.trainable_variables:
+            raise FrozenLayerError(f"layer {layer.name!r} is frozen (trainable=False): "
+                                   f"it has no weight-gradients")
+        return layer.trainable_variables
+
+    def _weight_gradient(self, variable, step=None):
+        grad = self.weight_gradients(step).get(variable.path)
+        if grad is None:
+            if not variable.trainable:
+                raise FrozenLayerError(f"weight {variable.path!r} is frozen "
+                                       f"(trainable=False): it has no gradient")
+            raise NoGradientError(f"weight {variable.path!r} does not reach the loss of "
+                                  f"model {self.model.name!r}, so it has no gradient")
+        return grad
 
     def weight_gradients(self, step=None):
         """{variable path: dLoss/d(variable)} for every trainable weight."""
@@ -116,9 +222,11 @@ class Inspector:
         check_choice("kind", kind, RNN_KINDS)
         layer = self.layer(layer)
         variables = rnn.variables(layer)
-        source = (self._weights(step) if kind == "weights"
-                  else self.weight_gradients(step))
-        arrays = {key: source[v.path] for key, v in variables.items()}
+        if kind == "weights":
+            weights = self._weights(step)
+            arrays = {key: weights[v.path] for key, v in variables.items()}
+        else:
+            arrays = {key: self._weight_gradient(v, step) for key, v in variables.items()}
         return rnn.RNNArrays(info=rnn.info(layer), arrays=arrays)
 
     def mask(self, layer, step=None):
@@ -126,8 +234,7 @@ class Inspector:
         timesteps), False where masked (Masking, Embedding(mask_zero=True)
         and the layers the mask propagates through); None when the output
         carries no mask."""
-        layer = self._output_layer(layer)
-        return self._pass("outputs", step)["masks"].get(layer.name)
+        return self._pass("outputs", step)["masks"].get(self.entry_name(layer))
 
     @property
     def loss(self):
@@ -165,14 +272,6 @@ class Inspector:
             self._listeners.remove(callback)
 
     # -- internals ------------------------------------------------------------------
-    def _output_layer(self, _id):
-        layer = self.layer(_id)
-        if _layers.is_input_layer(layer):
-            raise _layers.LayerNotFoundError(
-                f"{layer.name!r} is an InputLayer, which has no output to "
-                f"inspect; choose one of {self.layer_names}")
-        return layer
-
     def _has_loss(self):
         """Whether gradients can be computed: labels and a compiled loss."""
         return self.y is not None and self.model.compiled
@@ -205,18 +304,25 @@ class Inspector:
         if step is not None:
             recorded = self.history.get(step, "pass")
             if recorded["level"] < LEVELS.index(need):
-                raise KeyError(f"the snapshot at step {step} has no {need} (nothing "
-                               f"had asked for them then)")
+                raise ValueError(f"the snapshot at step {step} has no "
+                                 f"{need.replace('_', '-')} (nothing had asked for "
+                                 f"them then); steps recorded: {self.history.steps}")
             return recorded
+        if need != "outputs":   # refuse before anything is remembered as asked
+            if self.y is None:
+                raise ValueError("gradients need labels: pass labels= to "
+                                 "Inspector (or a Dataset yielding (x, y))")
+            if not self.model.compiled:
+                raise _engine.NotCompiledError(
+                    f"model {self.model.name!r} is not compiled, so it has no loss "
+                    f"to differentiate: call model.compile(optimizer, loss=...) "
+                    f"first (or ask only for outputs/weights)")
         self._drop_if_trained()
         self._asked.add("pass")
         self._level = max(self._level, LEVELS.index(need))
         cached = self._snapshot.get("pass")
         if cached is not None and cached["level"] >= LEVELS.index(need):
             return cached
-        if need != "outputs" and self.y is None:
-            raise ValueError("gradients need labels: pass labels= to "
-                             "Inspector (or a Dataset yielding (x, y))")
         engine = _engine.engine_for(self.model, self.learning_phase)
         if self._level == 0 or (need == "outputs" and not self._has_loss()):
             result = {**engine.outputs(self.x), "level": 0}
@@ -232,6 +338,13 @@ class Inspector:
         except _engine.NotCompiledError:
             raise
         except Exception as e:
+            try:   # only on failure: did the forward pass fail, or the loss?
+                engine.outputs(self.x)
+            except Exception:
+                raise ValueError(
+                    f"running model {self.model.name!r} on input_data of shape "
+                    f"{_shapes(self.x)} failed (model input shape "
+                    f"{_input_shapes(self.model)}). Cause: {e}") from e
             raise ValueError(
                 f"computing the loss failed for labels of shape "
                 f"{_shapes(self.y)} against model output shape "
@@ -248,6 +361,14 @@ class Inspector:
             raise ValueError(
                 f"labels must have {self.batch_size} samples like input_data, "
                 f"got labels of shape {_shapes(self.y)}")
+        if self.sample_weight is not None:
+            sizes = {int(t.shape[0]) if t.shape.rank else None
+                     for t in tree.flatten(self.sample_weight)}
+            if sizes != {self.batch_size}:
+                raise ValueError(
+                    f"sample_weight must have {self.batch_size} samples like "
+                    f"input_data (one weight per sample, or per timestep), got "
+                    f"sample_weight of shape {_shapes(self.sample_weight)}")
         n_outputs = len(_output_shapes(self.model))
         n_labels = len(tree.flatten(self.y))
         if n_outputs and n_labels != n_outputs:
@@ -261,6 +382,13 @@ def _output_shapes(model):
     """Shapes of the model's outputs ([] when it has no symbolic outputs)."""
     try:
         return [tuple(t.shape) for t in model.outputs]
+    except (AttributeError, ValueError):
+        return []
+
+
+def _input_shapes(model):
+    try:
+        return [tuple(t.shape) for t in model.inputs]
     except (AttributeError, ValueError):
         return []
 
