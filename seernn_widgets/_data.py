@@ -82,23 +82,36 @@ def _is_nested_list(value):
         isinstance(v, (int, float)) or _is_nested_list(v) for v in value)
 
 
-def as_model_inputs(x, model):
-    """Nested Python lists of numbers become arrays, as `fit` takes them: the
-    whole of `x` for a one-input model, else each model input's part."""
-    if _is_nested_list(x) and len(_model_inputs(model)) <= 1:
-        return np.asarray(x)
-    if isinstance(x, (list, tuple)):
-        return type(x)(np.asarray(v) if _is_nested_list(v) else v for v in x)
-    if isinstance(x, dict):
-        return {k: np.asarray(v) if _is_nested_list(v) else v for k, v in x.items()}
-    return x
+def from_lists(data, n_parts):
+    """Nested Python lists of numbers become arrays, as `fit` takes them:
+    the whole of `data` when the model has one such part (input, output),
+    else each part."""
+    if _is_nested_list(data) and n_parts <= 1:
+        return np.asarray(data)
+    if isinstance(data, (list, tuple)):
+        return type(data)(np.asarray(v) if _is_nested_list(v) else v for v in data)
+    if isinstance(data, dict):
+        return {k: np.asarray(v) if _is_nested_list(v) else v for k, v in data.items()}
+    return data
 
 
 def _model_inputs(model):
+    return _symbolic(model, "inputs")
+
+
+def _symbolic(model, what):
+    """The model's symbolic inputs or outputs ([] when it has none)."""
     try:
-        return list(model.inputs)
+        return list(getattr(model, what))
     except (AttributeError, ValueError):
         return []
+
+
+def as_arrays(x, y, sample_weight, model):
+    """(x, y, sample_weight) with nested Python lists as arrays."""
+    n_outputs = len(_symbolic(model, "outputs"))
+    return (from_lists(x, len(_model_inputs(model))), from_lists(y, n_outputs),
+            from_lists(sample_weight, n_outputs))
 
 
 def check_inputs(x, model):

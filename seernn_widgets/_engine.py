@@ -33,6 +33,8 @@ import tensorflow as tf
 from keras import tree
 from keras.src.backend.common.masking import get_keras_mask, set_keras_mask
 from keras.src.models.functional import operation_fn
+from keras.src.trainers.compile_utils import CompileLoss
+from keras.src.trainers.trainer import Trainer
 
 from . import _layers
 
@@ -102,18 +104,25 @@ class Engine:
     """Traced passes over one model; see the module docstring."""
 
     def __init__(self, model, training):
+        # weak: the engine cache must not keep a dropped model alive (a
+        # functional model is its own graph)
         self._model = weakref.ref(model)
+        self._graph = weakref.ref(_layers.graph_of(model))
         self.training = bool(training)
-        self.graph = _layers.graph_of(model)
         self.entries = _layers.entries(model)
         self.names = [entry.name for entry in self.entries]
         self.trainable = list(model.trainable_variables)
+        self._compile_loss = None   # see _private_compile_loss
         self._outputs_fn = tf.function(self._outputs, reduce_retracing=True)
         self._full_fn = tf.function(self._full, reduce_retracing=True)
 
     @property
     def model(self):
         return self._model()
+
+    @property
+    def graph(self):
+        return self._graph()
 
     # -- the traced bodies ---------------------------------------------------
     def _forward(self, x, tape=None):
@@ -144,8 +153,31 @@ class Engine:
         _, outs = self._forward(x)
         return [_widen(t) for t in outs], [_mask(t) for t in outs]
 
+    def _private_compile_loss(self, y):
+        """A never-fit model's compiled loss is not built yet, and building
+        it adds per-output loss trackers (variables) to the model: use an
+        equal CompileLoss of our own then, built here, outside the trace."""
+        model = self.model
+        theirs = getattr(model, "_compile_loss", None)
+        overridden = type(model).compute_loss is not Trainer.compute_loss
+        if theirs is None or theirs.built or overridden:
+            return None
+        if self._compile_loss is None:
+            ours = CompileLoss(theirs._user_loss, theirs._user_loss_weights,
+                               theirs.reduction, theirs.output_names)
+            outputs = tree.pack_sequence_as(self.graph._outputs_struct, self.graph.outputs)
+            if isinstance(outputs, (list, tuple)) and len(outputs) == 1:
+                outputs = outputs[0]
+            ours.build(y, outputs)
+            self._compile_loss = ours
+        return self._compile_loss
+
     def _loss(self, x, y, y_pred, sample_weight):
         model = self.model
+        if self._compile_loss is not None:   # Trainer.compute_loss, on our CompileLoss
+            losses = [self._compile_loss(y, y_pred, sample_weight)]
+            losses += [model._aggregate_additional_loss(loss) for loss in model.losses]
+            return tf.add_n([loss for loss in losses if loss is not None])
         kwargs = dict(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
         if "training" in inspect.signature(model.compute_loss).parameters:
             kwargs["training"] = self.training
@@ -227,6 +259,7 @@ class Engine:
         loss, and the masks: {entry: bool (samples, timesteps), False where
         masked} of the outputs carrying a Keras mask (Masking,
         Embedding(mask_zero=True) and the layers they propagate through)."""
+        self._private_compile_loss(y)
         outs, out_grads, weight_grads, loss, masks = self._run(
             self._full_fn, x, y, sample_weight, bool(weight_gradients))
         return {

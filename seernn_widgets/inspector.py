@@ -63,7 +63,7 @@ class Inspector:
         self.model = model
         self.learning_phase = int(learning_phase)
         x, y, sample_weight = _data.first_batch(input_data, labels, sample_weight)
-        x = _data.as_model_inputs(x, model)
+        x, y, sample_weight = _data.as_arrays(x, y, sample_weight, model)
         self.x, self.y, self.sample_weight = _data.limit_samples(
             tuple(map(_data.to_tensors, (x, y, sample_weight))), max_samples)
         self.batch_size = _data.batch_size(self.x)
@@ -226,6 +226,7 @@ class Inspector:
             weights = self._weights(step)
             arrays = {key: weights[v.path] for key, v in variables.items()}
         else:
+            self._trainable_of(layer)   # a frozen layer: say so by name
             arrays = {key: self._weight_gradient(v, step) for key, v in variables.items()}
         return rnn.RNNArrays(info=rnn.info(layer), arrays=arrays)
 

@@ -36,12 +36,15 @@ def _cell_type(rnn_layer):
     return None
 
 
+def _directions(layer):
+    if isinstance(layer, keras.layers.Bidirectional):
+        return {"forward": layer.forward_layer, "backward": layer.backward_layer}
+    return {"forward": layer}
+
+
 def cells(layer):
     """{direction: cell} for an RNN layer or a Bidirectional wrapper of one."""
-    if isinstance(layer, keras.layers.Bidirectional):
-        parts = {"forward": layer.forward_layer, "backward": layer.backward_layer}
-    else:
-        parts = {"forward": layer}
+    parts = _directions(layer)
     if all(_cell_type(part) for part in parts.values()):
         return {direction: part.cell for direction, part in parts.items()}
     raise NotRecurrentError(
@@ -59,37 +62,67 @@ def is_recurrent(layer):
 
 
 @dataclass(frozen=True)
-class RNNInfo:
-    """What a plot needs to label one RNN layer."""
-    layer_name: str
+class CellLayout:
+    """How one direction's cell lays out its kernels."""
     cell: str                   # 'LSTM', 'GRU' or 'SimpleRNN'
     units: int
     gates: tuple                # () for SimpleRNN
-    directions: tuple           # ('forward',) or ('forward', 'backward')
     kernels: tuple              # ('input', 'recurrent'[, 'bias'])
+
+
+@dataclass(frozen=True)
+class RNNInfo:
+    """What a plot needs to label one RNN layer. `cell`, `units`, `gates`
+    and `kernels` are the forward direction's; a Bidirectional's backward
+    layer may differ (`layout(direction)`, `same_layout`)."""
+    layer_name: str
+    cell: str
+    units: int
+    gates: tuple
+    directions: tuple           # ('forward',) or ('forward', 'backward')
+    kernels: tuple
     merge_mode: str | None      # Bidirectional's merge_mode, else None
     return_sequences: bool
+    layouts: tuple = ()         # ((direction, CellLayout), ...)
+
+    def layout(self, direction):
+        return dict(self.layouts)[direction]
+
+    @property
+    def same_layout(self):
+        """Whether every direction has the forward's cell type and size."""
+        return len({layout for _, layout in self.layouts}) == 1
+
+    def describe(self):
+        """'LSTM(8) forward, GRU(4) backward'."""
+        return ", ".join(f"{lay.cell}({lay.units}) {d}" for d, lay in self.layouts)
+
+
+def _layout(rnn_layer):
+    cell, cell_type = rnn_layer.cell, _cell_type(rnn_layer)
+    return CellLayout(cell=cell_type, units=cell.units, gates=GATES[cell_type],
+                      kernels=KERNELS if cell.use_bias else KERNELS[:2])
 
 
 def info(layer):
-    by_direction = cells(layer)
-    cell = by_direction["forward"]
-    rnn = layer.forward_layer if isinstance(layer, keras.layers.Bidirectional) else layer
-    cell_type = _cell_type(rnn)
+    cells(layer)   # refuses a layer that is not recurrent
+    layouts = {direction: _layout(part) for direction, part in _directions(layer).items()}
+    forward = layouts["forward"]
     return RNNInfo(
-        layer_name=layer.name, cell=cell_type, units=cell.units,
-        gates=GATES[cell_type], directions=tuple(by_direction),
-        kernels=KERNELS if cell.use_bias else KERNELS[:2],
+        layer_name=layer.name, cell=forward.cell, units=forward.units,
+        gates=forward.gates, directions=tuple(layouts), kernels=forward.kernels,
         merge_mode=getattr(layer, "merge_mode", None),
-        return_sequences=bool(rnn.return_sequences))
+        return_sequences=bool(_directions(layer)["forward"].return_sequences),
+        layouts=tuple(layouts.items()))
 
 
 def variables(layer):
-    """{(direction, kernel): keras Variable} of an RNN layer."""
+    """{(direction, kernel): keras Variable} of an RNN layer, each direction
+    by its own cell."""
     layout = info(layer)
     return {(direction, kernel): getattr(cell, _CELL_ATTRS[kernel])
             for direction, cell in cells(layer).items()
-            for kernel in layout.kernels}
+            for kernel in layout.layout(direction).kernels}
 
 
 def split_gates(array, n_gates):
@@ -110,13 +143,14 @@ class RNNArrays:
     arrays: dict
 
     def gate(self, direction, kernel, gate):
-        gates = self.info.gates
-        if gate not in gates:
-            raise ValueError(f"gate {gate!r} is not one of {self.info.cell}'s "
-                             f"gates {list(gates)}")
-        pieces = split_gates(self.arrays[(direction, kernel)], len(gates))
-        return pieces[gates.index(gate)]
+        layout = self.info.layout(direction)
+        if gate not in layout.gates:
+            raise ValueError(f"gate {gate!r} is not one of the {direction} {layout.cell}'s "
+                             f"gates {list(layout.gates)}")
+        return self.gates_of(direction, kernel)[layout.gates.index(gate)]
 
     def gates_of(self, direction, kernel):
-        """[array per gate] (one piece, the whole matrix, for SimpleRNN)."""
-        return split_gates(self.arrays[(direction, kernel)], len(self.info.gates))
+        """[array per gate] (one piece, the whole matrix, for SimpleRNN),
+        split by that direction's own cell."""
+        return split_gates(self.arrays[(direction, kernel)],
+                           len(self.info.layout(direction).gates))
