@@ -127,7 +127,7 @@ def test_a_list_tracks_those_layers_only(data):
 
 
 @pytest.mark.parametrize("value, message", [
-    ("drop", r"cannot show layer 'drop' \(Dropout\); layers it can show: \['conv', 'bigru', 'lstm', 'dense'\]"),
+    ("drop", r"cannot show layer 'drop' \(output shape \(4, 3\)\); layers it can show: \['conv', 'bigru', 'lstm', 'dense'\]"),
     ("nope", r"can show \['conv', 'bigru', 'lstm', 'dense'\]"),
 ])
 def test_refuses_layers_without_weights_and_stays_as_it_was(data, value, message):

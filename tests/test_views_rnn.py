@@ -64,7 +64,7 @@ def gate_slice(matrix, layer, gate, units):
 def test_offers_recurrent_layers_only_and_names_them_for_a_dense_layer(insp):
     assert RNNHistogram(insp).layer_choices() == RNN_LAYERS
     for view in (RNNHistogram, RNNHeatmap):
-        with pytest.raises(TraitError, match=r"Dense.*\['lstm', 'gru', 'bilstm', 'srnn'\]"):
+        with pytest.raises(TraitError, match=r"'dense' \(output shape \(4, 2\)\).*\['lstm', 'gru', 'bilstm', 'srnn'\]"):
             view(insp, "dense")
 
 
@@ -235,7 +235,7 @@ def test_nan_inf_are_counted_where_they_occur(planted):
     (RNNHistogram, "bins", 0, ">= 1"),
     (RNNHistogram, "bins", 2.5, ">= 1"),
     (RNNHistogram, "mode", "outputs", r"\['weights', 'gradients'\]"),
-    (RNNHistogram, "layer", "dense", r"Dense.*\['lstm', 'gru', 'bilstm', 'srnn'\]"),
+    (RNNHistogram, "layer", "dense", r"'dense' \(output shape \(4, 2\)\).*\['lstm', 'gru', 'bilstm', 'srnn'\]"),
     (RNNHeatmap, "norm", (1, -1), "min <= max"),
     (RNNHeatmap, "norm", "auto", r"None \(auto\) or \(min, max\)"),
     (RNNHeatmap, "direction", "sideways", r"\['forward'\]"),

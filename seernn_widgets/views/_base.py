@@ -1,136 +1,426 @@
 """`View`: a figure plus live controls over one layer of a shared Inspector.
 
 Each control is a traitlet of the same name on the view (`w.sample = 3` does
-what the slider does, and the slider follows); invalid values raise a
-TraitError naming what is allowed and leave the view as it was. Control
-changes re-slice the inspector's cached arrays and never recompute the model.
+what the slider does, and the slider follows). Every change is one
+transaction (`View.set_controls`): the candidate state - the new values plus
+the ones they re-fit (direction back to 'both', sample clamped, ...) - is
+checked as a whole by computing what the redraw needs, and only then applied,
+in one go. A refused value raises TraitError naming what is allowed and
+leaves the view exactly as it was. Control changes re-slice the inspector's
+cached arrays and never recompute the model.
+
+Views know their layer only through the inspector's metadata (`output_shape`,
+`weight_shapes`, `rnn_info`, `has_labels`, ...), never through Keras objects.
 """
+import contextlib
+import html
+import logging
+
 import ipywidgets as widgets
 import numpy as np
 import traitlets
+from ipywidgets.widgets.widget import _instances
 from traitlets import TraitError
 
 from ..inspector import Inspector
 from ..slicing import DIRECTIONS
 
+log = logging.getLogger("seernn_widgets")
+
+KEEP = object()   # a Binding's `to_control` result: leave the control as it is
+
+
+class Control(traitlets.Any):
+    """Any value, None included, always through the view's validator
+    (traitlets lets None past the validators of traits that allow None)."""
+    allow_none = False
+
+
+def same(a, b):
+    """Whether two control values are equal (arrays and lists included)."""
+    try:
+        return bool(np.all(a == b)) if type(a) is type(b) else False
+    except (TypeError, ValueError):
+        return False
+
 
 class View(widgets.VBox):
     """Base class: subclasses set `modes` and `controls` and implement
-    `layer_choices`, `_build`, `_redraw` and `view_data`."""
+    `layer_choices`, `_build`, `_redraw` and `view_data`; `choices`,
+    `_refit` and `_check_values` say what their controls allow."""
 
-    modes = ("outputs", "gradients")
-    controls = ("layer", "mode")  # the traits that redraw the view
+    modes = ("outputs", "gradients")   # every mode the view knows; `choices('mode')`: the layer's
+    controls = ("layer", "mode")       # the traits that redraw the view
 
     scrubbable = True  # shows a step control once the inspector has history
 
     layer = traitlets.Unicode()
     mode = traitlets.Unicode()
-    step = traitlets.Any(None)  # a recorded training step, or None: the latest
+    step = Control(None)  # a recorded training step, or None: the latest
+
+    _in_transaction = False     # see `_applying`
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # one validator for every control: each change goes through set_controls
+        cls._validate_controls = traitlets.validate(*cls.controls, "step")(View._validate_control)
 
     def __init__(self, inspector, layer=None, mode=None, *, input_data=None,
                  labels=None, **controls):
         if not isinstance(inspector, Inspector):
             inspector = Inspector(inspector, input_data, labels)
         self.inspector = inspector
-        self._ready = False
+        self._owned = []      # every widget this view made: close() closes them
+        self._bindings = []   # control widget <-> trait (see Binding)
         self.control_widgets = {}  # trait name -> the widget that sets it
-        super().__init__()
-        self.body = widgets.VBox()   # what subclasses build; the step control follows
-        self.add_class("seernn-view")
+        unknown = set(controls) - {*self.controls, "step"}
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no control {sorted(unknown)[0]!r}; "
+                            f"its controls are {[*self.controls, 'step']}")
+        with self._owning():
+            super().__init__()
+            try:
+                self._construct(layer, mode, controls)
+            except BaseException:
+                self.close()
+                raise
+        inspector.observe(self._on_refresh)
+
+    def _construct(self, layer, mode, controls):
         choices = self.layer_choices()
         if not choices:
             raise ValueError(f"{type(self).__name__} can show none of the layers of "
-                             f"model {inspector.model.name!r}: {inspector.layer_names}")
-        self.layer = choices[0] if layer is None else self._layer_name(layer)
-        self.mode = self.modes[0] if mode is None else mode
-        for name, value in controls.items():
-            if name not in (*self.controls, "step"):
-                raise TypeError(f"{type(self).__name__} has no control {name!r}; "
-                                f"its controls are {[*self.controls, 'step']}")
-            setattr(self, name, value)
+                             f"model {self.inspector.name!r}: {self.inspector.layer_names}")
+        self.add_class("seernn-view")
+        self.body = widgets.VBox()   # what subclasses build; the step control follows
+        self.message = message_line()
+        given = {"layer": choices[0] if layer is None else layer, **controls}
+        if mode is not None:
+            given["mode"] = mode
+        self._prepare()
+        self._transact(given)   # the first state is checked like any other
         self._build()
         self.step_control = step_slider(self)
-        self.children = [self.body, self.step_control]
-        self._ready = True
-        self._redraw()
-        inspector.observe(self._on_refresh)
+        self.children = [self.message, self.body, self.step_control]
+        self._redraw(frozenset({"init"}))
+        self._sync_controls()
 
     # -- to override -----------------------------------------------------------
     def layer_choices(self):
         """Names of the layers this view can show."""
         return self.inspector.layer_names
 
+    def mode_choices(self, layer):
+        """The modes this view offers for `layer`."""
+        return [m for m in self.modes if m != "gradients" or self.inspector.has_labels]
+
+    def choices(self, name):
+        """The values control `name` allows in the current state (None: the
+        control checks its own values in `_check_values`)."""
+        if name == "layer":
+            return self.layer_choices()
+        if name == "mode":
+            return self.mode_choices(self.layer)
+        if name == "step":
+            return [None, *self.inspector.history.steps]
+        return None
+
+    def _coerce(self, name, value):
+        """A value in canonical form (a layer id as its entry name), before
+        the state is checked."""
+        if name == "layer":
+            try:
+                return self.inspector.entry_name(value)
+            except (KeyError, ValueError, TypeError) as e:
+                raise TraitError(f"{e}; {type(self).__name__} can show "
+                                 f"{self.layer_choices()}") from None
+        return value
+
+    def _refit(self, given):
+        """Re-fit the controls not in `given` to the new state (e.g. direction
+        back to 'both'); called inside the transaction."""
+        if self.mode not in self.modes and "mode" not in given:   # at construction
+            self.mode = (self.mode_choices(self.layer) or self.modes)[0]
+
+    def _check_values(self):
+        """Refuse (TraitError) what `choices` cannot express, e.g. a sample
+        beyond the batch."""
+
+    def _not_allowed(self, name, allowed):
+        """The message for a value outside `choices(name)`."""
+        value = getattr(self, name)
+        if name == "layer":
+            return (f"{type(self).__name__} cannot show layer {value!r} (output shape "
+                    f"{self.inspector.output_shape(value)}); layers it can show: {allowed}")
+        if name == "step":
+            return (f"step must be None (the latest) or a recorded step "
+                    f"{allowed[1:]}, got {value!r}")
+        if name == "mode" and value in self.modes:
+            return f"{self._why_not(value)}; layer {self.layer!r} offers modes {allowed}"
+        return f"{name} must be one of {allowed} for layer {self.layer!r}, got {value!r}"
+
+    def _why_not(self, mode):
+        """Why `mode` is not offered for the current layer."""
+        if mode == "gradients" and not self.inspector.has_labels:
+            return ("mode 'gradients' needs labels and a model compiled with a loss (pass "
+                    "labels= to the Inspector, compile the model)")
+        return f"{type(self).__name__} cannot show {mode} of this layer"
+
+    def _prepare(self):
+        """What must exist before the first state is checked (caches)."""
+
     def _build(self):
         """Create figure and control widgets (into self.body.children)."""
+        raise NotImplementedError
+
+    def _redraw(self, changed):
+        """Redraw after the controls in `changed` (a frozenset of names, or
+        {'init'} / {'refresh'}) changed. The state is already checked."""
         raise NotImplementedError
 
     def view_data(self):
         """The NumPy array(s) drawn now, after all slicing."""
         raise NotImplementedError
 
-    # -- shared behaviour --------------------------------------------------------
-    def _layer_name(self, layer):
-        return self.inspector.layer(layer).name
+    # -- the transaction ------------------------------------------------------------
+    def set_controls(self, **values):
+        """Change several controls as one transaction: all of them are applied,
+        or none (TraitError) and the view stays exactly as it was.
 
-    @traitlets.validate("layer")
-    def _check_layer(self, proposal):
-        choices = self.layer_choices()
+        Example:
+            w.set_controls(layer='bigru', direction='backward')
+        """
+        unknown = set(values) - {*self.controls, "step"}
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no control {sorted(unknown)[0]!r}; "
+                            f"its controls are {[*self.controls, 'step']}")
+        old = self.control_state()
+        self._transact(values)
+        changed = frozenset(n for n in old if not same(old[n], getattr(self, n)))
+        if changed:
+            with self._owning():
+                self._commit(changed, old)
+
+    def control_state(self):
+        """{control: value} now (copies: lists are compared later)."""
+        return {name: list(v) if isinstance(v, list) else v
+                for name in (*self.controls, "step") for v in [getattr(self, name)]}
+
+    @contextlib.contextmanager
+    def _applying(self):
+        """While a transaction sets traits, the validator lets each through:
+        they are checked together, by `_transact`."""
+        outer, self._in_transaction = self._in_transaction, True
         try:
-            name = self._layer_name(proposal["value"])
-        except KeyError as e:
-            raise TraitError(f"{e}; {type(self).__name__} can show {choices}") from e
-        if name not in choices:
-            layer = self.inspector.layer(name)
-            raise TraitError(
-                f"{type(self).__name__} cannot show layer {name!r} "
-                f"({type(layer).__name__}); layers it can show: {choices}")
-        return name
+            yield
+        finally:
+            self._in_transaction = outer
 
-    @traitlets.validate("mode")
-    def _check_mode(self, proposal):
-        mode = proposal["value"]
-        if mode not in self.modes:
-            raise TraitError(f"mode must be one of {list(self.modes)}, got {mode!r}")
-        if mode == "gradients" and self.inspector.y is None:
-            raise TraitError("mode 'gradients' needs labels (pass labels= to the "
-                             "Inspector); without them mode must be 'outputs'")
-        return mode
+    def _transact(self, values):
+        """Set `values`, re-fit the others, check the whole state; any
+        failure rolls every trait back (hold_trait_notifications) as TraitError."""
+        with self._applying(), self.hold_trait_notifications():
+            try:
+                for name, value in values.items():
+                    setattr(self, name, self._coerce(name, value))
+                self._check_choices(sorted(values, key=lambda n: n != "layer"))
+                self._refit(set(values))
+                self._check()
+            except TraitError:
+                raise
+            except Exception as e:   # anything else would not roll back
+                raise TraitError(f"{type(self).__name__} refused {values}: {e}") from e
 
-    @traitlets.validate("step")
-    def _check_step(self, proposal):
-        steps = self.inspector.history.steps
-        if proposal["value"] is not None and proposal["value"] not in steps:
-            raise TraitError(f"step must be None (the latest) or a recorded step "
-                             f"{steps}, got {proposal['value']!r}")
-        return proposal["value"]
+    def _check(self):
+        """Refuse a state the redraw could not draw: each control against its
+        choices, then what the redraw needs is computed."""
+        self._check_choices((*self.controls, "step"))
+        self._check_values()
+        try:
+            self.view_data()
+        except TraitError:
+            raise
+        except Exception as e:
+            at = "" if self.step is None else f" at step {self.step}"
+            raise TraitError(f"{type(self).__name__} cannot show {self.mode} of layer "
+                             f"{self.layer!r}{at}: {e}") from e
 
-    @traitlets.observe(traitlets.All)
-    def _on_control(self, change):
-        if self._ready and (change["name"] in self.controls or change["name"] == "step"):
-            self._redraw(change["name"])
+    def _check_choices(self, names):
+        for name in names:
+            allowed = self.choices(name)
+            if allowed is not None and getattr(self, name) not in allowed:
+                raise TraitError(self._not_allowed(name, list(allowed)))
 
+    def _validate_control(self, proposal):
+        if self._in_transaction:
+            return proposal["value"]
+        name = proposal["trait"].name
+        self.set_controls(**{name: proposal["value"]})
+        return getattr(self, name)
+
+    def _commit(self, changed, old):
+        """Draw the applied state; should that fail after all, put the old
+        state back and refuse."""
+        try:
+            self._redraw(changed)
+        except Exception as e:
+            log.exception("%r could not redraw; back to the previous state", self)
+            with self._applying(), self.hold_trait_notifications():
+                for name, value in old.items():
+                    setattr(self, name, value)
+            self._redraw_quietly(frozenset(old))
+            raise TraitError(f"{type(self).__name__} could not draw {dict(changed=sorted(changed))}: "
+                             f"{e}; it shows the previous state") from e
+        self._sync_controls()
+        self.show_message("")
+
+    # -- refresh, messages, controls ---------------------------------------------
     def _on_refresh(self, _inspector):
-        if self.step is not None and self.step not in self.inspector.history.steps:
-            self._ready = False      # scrubbed-to step evicted: back to latest
-            self.step = None
-            self._ready = True
-        update_step_slider(self)
-        self._redraw("refresh")
+        """Redraw with the new numbers. Never raises into the caller
+        (`model.fit` through LiveRefresh): a failure is logged and shown in
+        the view, and the next successful redraw clears it."""
+        with self._owning():
+            self._redraw_quietly(frozenset({"refresh"}))
 
-    def _redraw(self, reason="init"):
-        """Redraw after control `reason` changed (or 'init' / 'refresh')."""
-        raise NotImplementedError
+    def _redraw_quietly(self, changed):
+        try:
+            if self.step is not None and self.step not in self.inspector.history.steps:
+                self.set_controls(step=None)   # scrubbed-to step evicted: back to latest
+                return
+            self._check()
+            self._redraw(changed)
+            self._sync_controls()
+            self.show_message("")
+        except Exception as e:
+            log.warning("%r could not redraw: %s", self, e)
+            self.show_message(f"could not redraw: {e}")
+            self._sync_controls_quietly()
+
+    def show_message(self, text):
+        show_message(self, text)
+
+    def bind(self, name, control, **kwargs):
+        """Keep `control` in step with trait `name` (see Binding)."""
+        binding = Binding(self, name, control, **kwargs)
+        self._bindings.append(binding)
+        return binding
+
+    def _sync_controls(self):
+        """Every control shows the view's state and offers its choices now."""
+        for binding in self._bindings:
+            binding.show()
+
+    def _sync_controls_quietly(self):
+        try:
+            self._sync_controls()
+        except Exception as e:   # a control out of step is no reason to stop fit
+            log.warning("%r could not update its controls: %s", self, e)
+
+    # -- closing ---------------------------------------------------------------------
+    def _owning(self):
+        return owning(self)
 
     def close(self):
-        """Stop following the inspector, then close as any widget."""
+        """Stop following the inspector and close every widget the view made."""
         self.inspector.unobserve(self._on_refresh)
+        close_owned(self)
         super().close()
 
-    def layer_object(self):
-        return self.inspector.layer(self.layer)
+    def layer_shape(self, layer=None):
+        """The layer's output shape (samples first), from metadata."""
+        return tuple(self.inspector.output_shape(self.layer if layer is None else layer))
 
     def __repr__(self):  # never print the arrays
         return f"{type(self).__name__}(layer={self.layer!r}, mode={self.mode!r})"
+
+
+def message_line():
+    """The HTML line a widget shows its errors in (hidden while empty)."""
+    line = widgets.HTML(layout={"display": "none"})
+    line.add_class("seernn-message")
+    return line
+
+
+def show_message(owner, text):
+    """Show `text` in `owner.message` ('' hides it)."""
+    if getattr(owner, "message", None) is None:
+        return
+    owner.message.value = (f'<span style="color:#b2182b">&#9888; {html.escape(text)}</span>'
+                           if text else "")
+    owner.message.layout.display = None if text else "none"
+
+
+@contextlib.contextmanager
+def owning(owner):
+    """Widgets created meanwhile (controls, figures, marks, scales, axes,
+    layouts, the page-side slicer) are `owner`'s: `close_owned` closes them."""
+    before = set(_instances)
+    try:
+        yield
+    finally:
+        kept = [w for w in getattr(owner, "_owned", []) if w.comm is not None]
+        owner._owned = kept + [_instances[k] for k in _instances.keys() - before]
+
+
+def close_owned(owner):
+    for widget in getattr(owner, "_owned", []):
+        if widget is not owner:
+            widget.close()
+    owner._owned = []
+
+
+class Binding:
+    """A control widget kept in step with trait `name` of `view`, both ways.
+
+    A value from the control (the page) goes through the view's transaction;
+    if refused, the control is put back to the view's value and the view
+    shows why (the page has no traceback to show). `show()` pushes the
+    view's value (and `options`, when given) to the control, quietly.
+    """
+
+    def __init__(self, view, name, control, options=None, to_view=None, to_control=None,
+                 after_show=None):
+        self.view, self.name, self.control = view, name, control
+        self.options = options          # callable -> the choices to offer, or None
+        self.to_view = to_view or (lambda value: value)
+        self.to_control = to_control or (lambda value: value)
+        self.after_show = after_show    # callable(control): e.g. limits, visibility
+        self._quiet = False
+        control.observe(self._from_control, "value")
+
+    @contextlib.contextmanager
+    def quiet(self):
+        """While the view moves the control: not a user's choice."""
+        outer, self._quiet = self._quiet, True
+        try:
+            yield
+        finally:
+            self._quiet = outer
+
+    def _from_control(self, change):
+        if self._quiet:
+            return
+        try:
+            value = self.to_view(change["new"])
+            if value is not KEEP:
+                self.view.set_controls(**{self.name: value})
+        except TraitError as e:
+            log.info("%r refused %s=%r from its control: %s", self.view, self.name,
+                     change["new"], e)
+            self.view.show_message(str(e))
+            self.show()
+
+    def show(self):
+        with self.quiet(), self.control.hold_sync():
+            if self.options is not None:
+                options = list(self.options())
+                if list(self.control.options) != options:
+                    self.control.options = options
+            value = self.to_control(getattr(self.view, self.name))
+            if value is not KEEP and not same(self.control.value, value):
+                self.control.value = value
+            if self.after_show is not None:
+                self.after_show(self.control)
 
 
 class DirectionView(View):
@@ -141,46 +431,50 @@ class DirectionView(View):
 
     direction = traitlets.Unicode("both")
 
-    def is_bidirectional(self):
-        layer = self.layer_object()
-        return getattr(layer, "merge_mode", None) == "concat" and hasattr(layer, "backward_layer")
+    def is_bidirectional(self, layer=None):
+        """Whether the layer's output is a concat of two same-size directions."""
+        layer = self.layer if layer is None else layer
+        info = self.inspector.rnn_info(layer)
+        return (info is not None and info.merge_mode == "concat"
+                and len(info.directions) == 2 and getattr(info, "same_layout", True)
+                and self.layer_shape(layer)[-1] == 2 * info.units)
 
-    @traitlets.validate("direction")
-    def _check_direction(self, proposal):
-        allowed = DIRECTIONS if self.is_bidirectional() else ("both",)
-        if proposal["value"] not in allowed:
-            raise TraitError(f"direction must be one of {list(allowed)} for layer "
-                             f"{self.layer!r}{self.merged_note()}, got {proposal['value']!r}")
-        return proposal["value"]
+    def choices(self, name):
+        if name == "direction":
+            return list(DIRECTIONS) if self.is_bidirectional() else ["both"]
+        return super().choices(name)
+
+    def _not_allowed(self, name, allowed):
+        if name == "direction":
+            return (f"direction must be one of {allowed} for layer "
+                    f"{self.layer!r}{self.merged_note()}, got {self.direction!r}")
+        return super()._not_allowed(name, allowed)
+
+    def _refit(self, given):
+        super()._refit(given)
+        if "direction" not in given and self.direction not in self.choices("direction"):
+            self.direction = "both"
 
     def direction_dropdown(self):
-        self.direction_control = dropdown(self, "direction", DIRECTIONS, "direction")
+        self.direction_control = dropdown(self, "direction", "direction")
         return self.direction_control
-
-    def fit_direction(self):
-        """Back to 'both' on a layer without directions (call it unready)."""
-        if not self.is_bidirectional():
-            self.direction = "both"
 
     def show_direction_control(self):
         self.direction_control.layout.display = None if self.is_bidirectional() else "none"
 
     def merged_note(self):
         """' - directions merged (sum)' for a Bidirectional that is not concat."""
-        layer = self.layer_object()
-        merge = getattr(layer, "merge_mode", "concat")
-        return f" - directions merged ({merge})" if hasattr(layer, "backward_layer") \
-            and merge != "concat" else ""
+        info = self.inspector.rnn_info(self.layer)
+        merge = None if info is None else info.merge_mode
+        return f" - directions merged ({merge})" if merge not in (None, "concat") else ""
 
     def direction_title(self):
         """The title's direction part: the one shown, or why there is none."""
         return f" - {self.direction}" if self.direction != "both" else self.merged_note()
 
 
-def validate_sample(view, value, allow_all=False, n=None):
-    """An int in [0, n) (n: the batch size by default), or 'all' where
-    overlaying makes sense."""
-    n = view.inspector.batch_size if n is None else n
+def validate_sample(value, n, allow_all=False):
+    """An int in [0, n), or 'all' where overlaying makes sense."""
     if allow_all and value == "all":
         return value
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
@@ -203,32 +497,40 @@ def validate_norm(value):
     return (lo, hi)
 
 
-def dropdown(view, name, options, description):
-    """A Dropdown kept two-way in step with trait `name` of `view`."""
-    control = widgets.Dropdown(options=options, value=getattr(view, name),
+def dropdown(view, name, description, options=None):
+    """A Dropdown offering `view.choices(name)` (or `options`), kept in step
+    with trait `name` of `view`."""
+    offer = (lambda: options) if options is not None else (lambda: view.choices(name))
+    control = widgets.Dropdown(options=list(offer()), value=getattr(view, name),
                                description=description)
-    widgets.link((view, name), (control, "value"))
+    view.bind(name, control, options=offer)
+    control.add_class(f"seernn-{name}")
+    view.control_widgets[name] = control
+    return control
+
+
+def checkbox(view, name, description=None):
+    control = widgets.Checkbox(value=getattr(view, name), description=description or name,
+                               indent=False)
+    view.bind(name, control)
     control.add_class(f"seernn-{name}")
     view.control_widgets[name] = control
     return control
 
 
 def sample_slider(view):
-    control = widgets.IntSlider(min=0, max=view.inspector.batch_size - 1,
+    """The sample slider; its maximum follows the samples of the layer shown."""
+    control = widgets.IntSlider(min=0, max=view.n_samples() - 1,
                                 value=view.sample if view.sample != "all" else 0,
                                 description="sample", continuous_update=True)
     control.add_class("seernn-sample")
 
-    def to_view(change):
-        if view.sample != "all":
-            view.sample = change["new"]
+    def limits(slider):
+        slider.max = view.n_samples() - 1
 
-    def to_slider(change):
-        if change["new"] != "all":
-            control.value = change["new"]
-
-    control.observe(to_view, "value")
-    view.observe(to_slider, "sample")
+    view.bind("sample", control, to_control=lambda v: KEEP if v == "all" else v,
+              after_show=limits)
+    view.control_widgets["sample"] = control
     return control
 
 
@@ -236,40 +538,29 @@ LATEST = "latest"  # the step control's value for step=None
 
 
 def step_slider(view):
-    """Scrub back through the inspector's recorded snapshots."""
+    """Scrub back through the inspector's recorded snapshots; shown once
+    there are two."""
     control = widgets.SelectionSlider(options=[(LATEST, LATEST)], description="step",
                                       continuous_update=False)
     control.add_class("seernn-step")
-    control.updating = False  # True while the options are being replaced
 
-    def to_view(change):
-        if not control.updating:
-            view.step = None if change["new"] == LATEST else change["new"]
+    def options():
+        return [(f"{s}", s) for s in view.inspector.history.steps] + [(LATEST, LATEST)]
 
-    control.observe(to_view, "value")
-    view.observe(lambda change: update_step_slider(view, control), "step")
+    def visibility(slider):
+        shown = view.scrubbable and len(view.inspector.history.steps) > 1
+        slider.layout.display = None if shown else "none"
+
+    view.bind("step", control, options=options, after_show=visibility,
+              to_view=lambda v: None if v == LATEST else v,
+              to_control=lambda v: LATEST if v is None else v)
     view.control_widgets["step"] = control
-    update_step_slider(view, control)
     return control
-
-
-def update_step_slider(view, control=None):
-    """Offer the recorded steps; show the control once there are two."""
-    control = control or view.step_control
-    steps = view.inspector.history.steps
-    control.updating = True
-    try:
-        control.options = [(f"{s}", s) for s in steps] + [(LATEST, LATEST)]
-        control.value = LATEST if view.step is None else view.step
-    finally:
-        control.updating = False
-    shown = view.scrubbable and len(steps) > 1
-    control.layout.display = None if shown else "none"
 
 
 def norm_controls(view):
     """A range slider plus an 'auto' checkbox, both following `view.norm`.
-    In auto mode the slider shows the range in effect (see `show_norm`)."""
+    In auto mode the slider shows the range in effect (`view.show_norm`)."""
     auto = widgets.Checkbox(value=view.norm is None, description="auto norm",
                             indent=False)
     auto.add_class("seernn-norm-auto")
@@ -277,44 +568,32 @@ def norm_controls(view):
                                    description="norm", continuous_update=False,
                                    readout_format=".2e", layout={"width": "460px"})
     rng.add_class("seernn-norm")
-    rng.showing = False  # True while show_norm moves it: not a user's choice
-
-    def from_auto(change):
-        if not rng.showing:
-            view.norm = None if change["new"] else tuple(rng.value)
-
-    def from_range(change):
-        if not rng.showing:
-            view.norm = tuple(change["new"])
-
-    def from_view(change):
-        rng.showing = True
-        auto.value = change["new"] is None
-        rng.showing = False
-        if change["new"] is not None:
-            show_norm(rng, change["new"])
-
-    auto.observe(from_auto, "value")
-    rng.observe(from_range, "value")
-    view.observe(from_view, "norm")
+    view.bind("norm", auto, to_view=lambda on: None if on else tuple(rng.value),
+              to_control=lambda norm: norm is None)
+    view.norm_binding = view.bind(
+        "norm", rng, to_view=tuple,
+        to_control=lambda norm: KEEP if norm is None else _shown_norm(rng, norm))
+    view.norm_slider = rng
+    view.control_widgets.update(norm=rng, norm_auto=auto)
     # ipywidgets gives a slider's readout ~8 characters: '-2.71e-2 – 2.71e-2' needs more
     wide_readout = widgets.HTML(
         "<style>.seernn-norm .widget-readout {max-width: none; min-width: 12em}</style>",
         layout={"display": "none"})
-    return widgets.HBox([rng, auto, wide_readout]), rng
+    return widgets.HBox([rng, auto, wide_readout])
+
+
+def _shown_norm(slider, norm):
+    show_norm(slider, norm)
+    return KEEP
 
 
 def show_norm(slider, norm):
     """Show the colour range in effect on the slider without choosing it
-    (the limits widen to twice the range's size)."""
+    (the limits widen to twice the range's size). Call it quietly (see
+    `Binding.quiet`)."""
     lo, hi = norm
     span = max(abs(lo), abs(hi), 1e-12) * 2
-    slider.showing = True
-    try:
-        if lo < slider.min or hi > slider.max or span < (slider.max - slider.min) / 20:
-            slider.min, slider.max = -span, span   # min first: span > 0 > -span
-            slider.step = span / 1000
-        slider.value = (lo, hi)
-    finally:
-        slider.showing = False
-
+    if lo < slider.min or hi > slider.max or span < (slider.max - slider.min) / 20:
+        slider.min, slider.max = -span, span   # min first: span > 0 > -span
+        slider.step = span / 1000
+    slider.value = (lo, hi)

@@ -25,7 +25,7 @@ from ipywidgets import widget_serialization
 from .. import rnn, slicing
 
 BUDGET = 8 * 2**20          # bytes of cube sent to the page, at most
-DATA_CHANGES = ("init", "refresh", "layer", "mode", "step")   # redraws with new numbers
+DATA_CHANGES = frozenset({"init", "refresh", "layer", "mode", "step"})   # redraws with new numbers
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 _IMPORT = re.compile(r'^import \{[^}]*\} from "\./slicing\.js";\n', re.M)
@@ -97,11 +97,11 @@ def _norm(norm):
 
 
 # -- Features2D ------------------------------------------------------------------
-def attach_features2d(view, reflect, auto):
+def attach_features2d(view):
     """A slicer for a Features2D, following its sample, direction,
     reflect_half and norm controls."""
-    controls = {"sample": view.sample_control, "direction": view.direction_control,
-                "reflect_half": reflect, "norm": view.norm_slider, "norm_auto": auto}
+    controls = {name: view.control_widgets[name]
+                for name in ("sample", "direction", "reflect_half", "norm", "norm_auto")}
     return BrowserSlicer("features2d", controls, [view.heatmap])
 
 
@@ -118,13 +118,13 @@ def features2d_state(view):
             "masked": None if kept is None else (~kept).sum(axis=1).tolist()}
 
 
-def sync_features2d(view, reason, state):
+def sync_features2d(view, changed, state):
     """`state` (features2d_state), and the cube when the numbers changed:
     downsampled along time as the view draws it (per sample, so the page's
     slice equals the kernel's), with the keep-mask (1 kept, 0 masked) as a
     second part when the layer has one."""
     parts = None
-    if reason in DATA_CHANGES or reason == "time_resolution":
+    if changed & (DATA_CHANGES | {"time_resolution"}):
         data, kept = view._data(), view.kept()
         samples, steps, channels = data.shape
         drawn = samples * min(steps, view.time_resolution) * channels * 4
@@ -135,11 +135,11 @@ def sync_features2d(view, reason, state):
 
 
 # -- RNNHeatmap ------------------------------------------------------------------
-def attach_rnn_heatmap(view, auto):
+def attach_rnn_heatmap(view):
     """A slicer for an RNNHeatmap, following its direction, gate and norm
     controls; its heatmaps are given by `sync_rnn_heatmap`."""
-    controls = {"direction": view.direction_control, "gate": view.gate_control,
-                "norm": view.norm_slider, "norm_auto": auto}
+    controls = {name: view.control_widgets[name]
+                for name in ("direction", "gate", "norm", "norm_auto")}
     return BrowserSlicer("rnn", controls)
 
 
@@ -155,12 +155,12 @@ def rnn_state(view):
                      for k in info.kernels]}
 
 
-def sync_rnn_heatmap(view, reason, state):
+def sync_rnn_heatmap(view, changed, state):
     """`state` (rnn_state), and per kernel a (directions, rows, cols) cube
     when the numbers changed: every direction and gate, binned as the view
     draws them. Called after the redraw: the heatmaps are made on first use."""
     info, parts = view.info(), None
-    if reason in DATA_CHANGES or reason == "resolution":
+    if changed & (DATA_CHANGES | {"resolution"}):
         binned = view.binned()
         parts = [np.stack([binned.arrays[(d, k)] for d in info.directions])
                  for k in info.kernels]

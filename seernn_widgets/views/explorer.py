@@ -1,32 +1,42 @@
 """Explorer: pick a layer and what to look at; it shows the fitting view."""
+import contextlib
+
 import ipywidgets as widgets
 import traitlets
 from traitlets import TraitError
 
-from .. import rnn
 from ..inspector import Inspector
-from .features import Features2D
+from ._base import Binding, close_owned, message_line, owning, show_message
+from .features import Features2D, kernel_shape, rank
 
 WHATS = ("outputs", "output-gradients", "weights", "weight-gradients")
 
 
-def view_class(layer, what):
-    """(View class, mode) that shows `what` of `layer`, or None."""
+def view_class(inspector, layer, what):
+    """(View class, layer, mode) that shows `what` of entry `layer`, or None;
+    from the inspector's metadata only."""
     from .lines import Features0D
     from .rnn_plots import RNNHeatmap
     if what in ("outputs", "output-gradients"):
+        if what == "output-gradients" and not inspector.has_labels:
+            return None
         mode = "outputs" if what == "outputs" else "gradients"
-        ndim = len(layer.output.shape)
-        return {3: (Features2D, mode), 2: (Features0D, mode)}.get(ndim)
-    if rnn.is_recurrent(layer):
-        return RNNHeatmap, "weights" if what == "weights" else "gradients"
-    if what == "weights" and layer.weights and len(layer.weights[0].shape) == 3:
-        return Features2D, "weights"
+        view = {3: Features2D, 2: Features0D}.get(rank(inspector.output_shape(layer)))
+        return view and (view, layer, mode)
+    info = inspector.rnn_info(layer)
+    if info is not None and getattr(info, "same_layout", True):
+        if what == "weight-gradients" and not (inspector.has_labels
+                                               and inspector.has_weight_gradients(layer)):
+            return None
+        return RNNHeatmap, info.layer_name, "weights" if what == "weights" else "gradients"
+    if what == "weights" and rank(kernel_shape(inspector, layer)) == 3:
+        return Features2D, layer, "weights"
     return None
 
 
 class Explorer(widgets.VBox):
-    """One widget over a whole model.
+    """One widget over a whole model. A layer or `what` change builds the
+    new view first: if that fails, the Explorer stays as it was (TraitError).
 
     Example:
         Explorer(insp, layer='lstm', what='output-gradients')
@@ -35,70 +45,117 @@ class Explorer(widgets.VBox):
     layer = traitlets.Unicode()
     what = traitlets.Unicode("outputs")
 
+    _in_transaction = False
+
     def __init__(self, inspector, layer=None, what="outputs", *, input_data=None,
                  labels=None):
         if not isinstance(inspector, Inspector):
             inspector = Inspector(inspector, input_data, labels)
         self.inspector = inspector
         self.view = None
-        super().__init__()
+        with owning(self):
+            super().__init__()
+            try:
+                self._construct(layer, what)
+            except BaseException:
+                self.close()
+                raise
+
+    def _construct(self, layer, what):
         self.add_class("seernn-explorer")
-        self.what = what
-        self.layer = inspector.layer_names[0] if layer is None else inspector.layer(layer).name
-        layer_menu = widgets.Dropdown(options=inspector.layer_names, description="layer")
-        what_menu = widgets.Dropdown(options=WHATS, description="show")
-        widgets.link((self, "layer"), (layer_menu, "value"))
-        widgets.link((self, "what"), (what_menu, "value"))
-        layer_menu.add_class("seernn-explorer-layer")
-        what_menu.add_class("seernn-explorer-what")
-        self._menus = widgets.HBox([layer_menu, what_menu])
-        self._show()
+        self.message = message_line()
+        self._layer_menu = widgets.Dropdown(options=self.layers(), description="layer")
+        self._what_menu = widgets.Dropdown(options=WHATS, description="show")
+        self._layer_menu.add_class("seernn-explorer-layer")
+        self._what_menu.add_class("seernn-explorer-what")
+        self._menus = widgets.HBox([self._layer_menu, self._what_menu])
+        try:
+            self.set_controls(layer=self.layers()[0] if layer is None else layer, what=what)
+        except BaseException:
+            self.close()
+            raise
+        self._bindings = [
+            Binding(self, "layer", self._layer_menu, options=self.layers),
+            Binding(self, "what", self._what_menu, options=lambda: self.available(self.layer))]
+        self._sync_menus()
+
+    def layers(self):
+        """The entries some view can show."""
+        return [name for name in self.inspector.layer_names if self.available(name)]
 
     def available(self, layer):
         """What this layer can be shown as."""
-        layer = self.inspector.layer(layer)
-        return [what for what in WHATS if view_class(layer, what)]
+        name = self.inspector.entry_name(layer)
+        return [what for what in WHATS if view_class(self.inspector, name, what)]
 
-    @traitlets.validate("layer")
-    def _check_layer(self, proposal):
+    @traitlets.validate("layer", "what")
+    def _validate(self, proposal):
+        if self._in_transaction:
+            return proposal["value"]
+        name = proposal["trait"].name
+        self.set_controls(**{name: proposal["value"]})
+        return getattr(self, name)
+
+    @contextlib.contextmanager
+    def _applying(self):
+        outer, self._in_transaction = self._in_transaction, True
         try:
-            layer = self.inspector.layer(proposal["value"])
-        except KeyError as e:
-            raise TraitError(str(e)) from e
-        if not self.available(layer):
-            shown = [name for name in self.inspector.layer_names if self.available(name)]
-            raise TraitError(f"no view shows layer {layer.name!r} "
-                             f"({type(layer).__name__}); layers with a view: {shown}")
-        return layer.name
+            yield
+        finally:
+            self._in_transaction = outer
 
-    @traitlets.validate("what")
-    def _check_what(self, proposal):
-        what = proposal["value"]
+    def set_controls(self, layer=None, what=None):
+        """Show `what` of `layer` (what falls back to the layer's first choice
+        when not given); the new view is built before anything changes."""
+        try:
+            name = self.inspector.entry_name(self.layer if layer is None else layer)
+        except (KeyError, ValueError, TypeError) as e:
+            raise TraitError(f"{e}; layers with a view: {self.layers()}") from None
+        available = self.available(name)
+        if not available:
+            raise TraitError(f"no view shows layer {name!r} (output shape "
+                             f"{self.inspector.output_shape(name)}); layers with a view: "
+                             f"{self.layers()}")
+        if what is None:
+            what = self.what if self.what in available else available[0]
         if what not in WHATS:
             raise TraitError(f"what must be one of {list(WHATS)}, got {what!r}")
-        if self.layer and what not in self.available(self.layer):
-            raise TraitError(f"layer {self.layer!r} can show {self.available(self.layer)}, "
-                             f"not {what!r}")
-        return what
+        if what not in available:
+            raise TraitError(f"layer {name!r} can show {available}, not {what!r}")
+        if self.view is not None and (name, what) == (self.layer, self.what):
+            return
+        cls, view_layer, mode = view_class(self.inspector, name, what)
+        try:
+            view = cls(self.inspector, view_layer, mode=mode)   # closes itself on failure
+        except Exception as e:
+            raise TraitError(f"Explorer cannot show {what} of layer {name!r}: {e}") from e
+        with self._applying(), self.hold_trait_notifications():
+            self.layer, self.what = name, what
+        old, self.view = self.view, view
+        for control in ("layer", "mode"):  # the Explorer's own menus choose these
+            view.control_widgets[control].layout.display = "none"
+        self.children = [self.message, self._menus, view]
+        if old is not None:
+            old.close()
+        self._sync_menus()
+        self.show_message("")
 
-    @traitlets.observe("layer", "what")
-    def _changed(self, change):
-        if change["name"] == "layer" and self.what not in self.available(self.layer):
-            self.what = self.available(self.layer)[0]  # observed again: shows it
-        elif self.view is not None:
-            self._show()
+    def _sync_menus(self):
+        for binding in getattr(self, "_bindings", ()):
+            binding.show()
 
-    def _show(self):
-        cls, mode = view_class(self.inspector.layer(self.layer), self.what)
-        if self.view is not None:
-            self.view.close()
-        self.view = cls(self.inspector, self.layer, mode=mode)
-        for name in ("layer", "mode"):  # the Explorer's own menus choose these
-            self.view.control_widgets[name].layout.display = "none"
-        self.children = [self._menus, self.view]
+    def show_message(self, text):
+        show_message(self, text)
 
     def view_data(self):
         return self.view.view_data()
+
+    def close(self):
+        """Close the view shown (it stops following the inspector) and the menus."""
+        if self.view is not None:
+            self.view.close()
+        close_owned(self)
+        super().close()
 
     def __repr__(self):
         return f"Explorer(layer={self.layer!r}, what={self.what!r})"

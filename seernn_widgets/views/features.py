@@ -4,8 +4,8 @@ import traitlets
 
 from .. import slicing
 from ..stats import detect_nans
-from ._base import (DirectionView, dropdown, norm_controls, sample_slider, validate_norm,
-                    validate_sample, show_norm)
+from ._base import (Control, DirectionView, checkbox, dropdown, norm_controls, sample_slider,
+                    show_norm, validate_norm, validate_sample)
 from ._browser import attach_features2d, features2d_state, sync_features2d
 from ._heatmap import Heatmap
 
@@ -28,8 +28,18 @@ def sequence_mask(inspector, layer, mode, step=None):
     if mode == "weights":
         return None
     kept = inspector.mask(layer, step)
-    shape = inspector.outputs(layer, step).shape[:2]
+    shape = tuple(inspector.output_shape(layer)[:2])
     return kept if kept is not None and kept.shape == shape else None
+
+
+def rank(shape):
+    return None if shape is None else len(shape)
+
+
+def kernel_shape(inspector, layer):
+    """Shape of the layer's first weight (its kernel), None without weights."""
+    shapes = inspector.weight_shapes(layer)
+    return tuple(shapes[0]) if shapes else None
 
 
 class Features2D(DirectionView):
@@ -47,38 +57,49 @@ class Features2D(DirectionView):
                 "timesteps_xaxis", "time_resolution")
 
     sample = traitlets.Int(0)
-    norm = traitlets.Any(None)          # None = auto: ±max|value|
+    norm = Control(None)          # None = auto: ±max|value|
     reflect_half = traitlets.Bool(False)
     timesteps_xaxis = traitlets.Bool(True)
     time_resolution = traitlets.Int(1024, min=1)   # timesteps drawn at most (~ screen pixels)
 
     def layer_choices(self):
-        return [layer.name for layer in self._layers()
-                if len(layer.output.shape) == 3
-                or (layer.weights and len(layer.weights[0].shape) == 3)]
+        return [name for name in self.inspector.layer_names if self.mode_choices(name)]
 
-    def _layers(self):
-        return [self.inspector.layer(name) for name in self.inspector.layer_names]
+    def mode_choices(self, layer):
+        """outputs (and gradients, given labels) of a 3-D output; weights of
+        a 3-D kernel (e.g. Conv1D's)."""
+        sequence = rank(self.inspector.output_shape(layer)) == 3
+        return [mode for mode, ok in (("outputs", sequence),
+                                      ("gradients", sequence and self.inspector.has_labels),
+                                      ("weights", rank(kernel_shape(self.inspector, layer)) == 3))
+                if ok]
 
-    @traitlets.validate("sample")
-    def _check_sample(self, proposal):
-        return validate_sample(self, proposal["value"], n=len(self._data()))
+    def _why_not(self, mode):
+        if mode == "weights":
+            return (f"Features2D needs a 3-D kernel; the layer's weights have shapes "
+                    f"{self.inspector.weight_shapes(self.layer)}")
+        if rank(self.layer_shape()) != 3:
+            return (f"Features2D needs a 3-D array; the layer's output has shape "
+                    f"{self.layer_shape()}")
+        return super()._why_not(mode)
 
-    @traitlets.validate("norm")
-    def _check_norm(self, proposal):
-        return validate_norm(proposal["value"])
+    def n_samples(self):
+        """What the sample control picks from: the batch, or a 3-D kernel's
+        first axis (from metadata: nothing is computed)."""
+        shape = kernel_shape(self.inspector, self.layer) if self.mode == "weights" \
+            else self.layer_shape()
+        return shape[0] if shape else self.inspector.batch_size
 
-    @traitlets.validate("mode")
-    def _check_mode(self, proposal):
-        mode = super()._check_mode(proposal)
-        shape = (self.inspector.layer(self.layer).weights[0].shape
-                 if mode == "weights" and self.inspector.layer(self.layer).weights else
-                 self.inspector.layer(self.layer).output.shape)
-        if len(shape) != 3:
-            raise traitlets.TraitError(
-                f"Features2D needs a 3-D array; layer {self.layer!r} gives "
-                f"{mode} of shape {tuple(shape)}")
-        return mode
+    def _coerce(self, name, value):
+        return validate_norm(value) if name == "norm" else super()._coerce(name, value)
+
+    def _refit(self, given):
+        super()._refit(given)
+        if "sample" not in given:
+            self.sample = max(0, min(self.sample, self.n_samples() - 1))
+
+    def _check_values(self):
+        validate_sample(self.sample, self.n_samples())
 
     def _data(self):
         return sequence_data(self.inspector, self.layer, self.mode, self.step)
@@ -118,43 +139,37 @@ class Features2D(DirectionView):
             self._auto = (data, slicing.auto_norm(data))
         return self._auto[1]
 
-    def _build(self):
+    def _prepare(self):
         self._auto = None   # (array, its auto norm): computed once per array
+
+    def _build(self):
         image = self.view_data()
         self.heatmap = Heatmap(image, self.norm or self.auto_norm(),
                                css_class="seernn-features2d")
         self.sample_control = sample_slider(self)
-        norm_box, self.norm_slider = norm_controls(self)
-        reflect = widgets.Checkbox(description="reflect_half", indent=False)
-        widgets.link((self, "reflect_half"), (reflect, "value"))
-        reflect.add_class("seernn-reflect_half")
-        top = widgets.HBox([dropdown(self, "layer", self.layer_choices(), "layer"),
-                            dropdown(self, "mode", self.modes, "mode"),
+        norm_box = norm_controls(self)
+        reflect = checkbox(self, "reflect_half")
+        top = widgets.HBox([dropdown(self, "layer", "layer"), dropdown(self, "mode", "mode"),
                             self.direction_dropdown()])
         # the page re-slices while the kernel is busy (e.g. in model.fit)
-        self.slicer = attach_features2d(self, reflect, norm_box.children[1])
+        self.slicer = attach_features2d(self)
         self.body.children = [top, self.heatmap.figure,
-                         widgets.HBox([self.sample_control, reflect]), norm_box, self.slicer]
+                              widgets.HBox([self.sample_control, reflect]), norm_box, self.slicer]
 
-    def _redraw(self, reason="init"):
-        if reason in ("layer", "mode"):
-            self._ready = False  # re-fit dependent controls without redrawing
-            self.fit_direction()
-            self.sample = min(self.sample, len(self._data()) - 1)
-            self._ready = True
+    def _redraw(self, changed):
         self.show_direction_control()
-        self.sample_control.max = len(self._data()) - 1
         state = features2d_state(self)
         self.slicer.update(state)   # before the image: the page's controls agree first
-        if reason == "norm" and self.norm is not None:
+        if changed == {"norm"} and self.norm is not None:
             self.heatmap.set_norm(self.norm)   # colours only, no new image
         else:
             image = self.view_data()
             norm = self.norm or self.auto_norm()
-            show_norm(self.norm_slider, norm)
+            with self.norm_binding.quiet():
+                show_norm(self.norm_slider, norm)
             self.heatmap.show(image, norm, title=self._title(image), extent=self.extent())
             self.heatmap.show_mask(self.mask_data())
-        sync_features2d(self, reason, state)   # after show_mask: it may add the overlay
+        sync_features2d(self, changed, state)   # after show_mask: it may add the overlay
 
     def _title(self, image):
         what = {"outputs": "outputs", "gradients": "gradients", "weights": "kernel"}[self.mode]

@@ -13,9 +13,9 @@ from traitlets import TraitError
 
 from .. import slicing
 from ..stats import detect_nans
-from ._base import DirectionView, dropdown, sample_slider, validate_sample
+from ._base import Control, DirectionView, checkbox, dropdown, sample_slider, validate_sample
 from ._heatmap import MASK_COLOUR
-from .features import sequence_data, sequence_mask
+from .features import rank, sequence_data, sequence_mask
 
 DEFAULT_CHANNELS = 16   # layers can have hundreds of units: start with a few
 CATEGORY10 = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -29,14 +29,6 @@ def palette(n):
         return CATEGORY10[:n]
     rgb = (colorsys.hls_to_rgb(k / n, 0.45, 0.7) for k in range(n))
     return ["#%02x%02x%02x" % tuple(round(255 * c) for c in colour) for colour in rgb]
-
-
-def output_rank(layer):
-    """Rank of the layer's single symbolic output (None if it has not one)."""
-    try:
-        return len(layer.output.shape)
-    except (AttributeError, ValueError):
-        return None
 
 
 def first_channels(n):
@@ -66,14 +58,14 @@ class _LayerArrayView(DirectionView):
 
     def layer_choices(self):
         return [name for name in self.inspector.layer_names
-                if output_rank(self.inspector.layer(name)) == self.rank]
+                if rank(self.inspector.output_shape(name)) == self.rank]
 
     def _data(self):
         return sequence_data(self.inspector, self.layer, self.mode, self.step)
 
     def _units(self):
         """Channels of the whole layer, from the static shape (no compute)."""
-        return int(self.layer_object().output.shape[-1])
+        return int(self.layer_shape()[-1])
 
     def n_channels(self):
         """Channels of the chosen direction."""
@@ -81,8 +73,7 @@ class _LayerArrayView(DirectionView):
         return len(range(n)[slicing.direction_channels(n, self.direction)])
 
     def _top_controls(self):
-        return widgets.HBox([dropdown(self, "layer", self.layer_choices(), "layer"),
-                             dropdown(self, "mode", self.modes, "mode"),
+        return widgets.HBox([dropdown(self, "layer", "layer"), dropdown(self, "mode", "mode"),
                              self.direction_dropdown()])
 
     def _describe(self, values, extra=""):
@@ -107,33 +98,48 @@ class Features1D(_LayerArrayView):
     controls = ("layer", "mode", "sample", "direction", "channels", "n_rows",
                 "share_xy", "time_resolution")
 
-    sample = traitlets.Any("all")     # int or 'all'
-    channels = traitlets.Any()        # indices into the chosen direction's channels
+    sample = Control("all")     # int or 'all'
+    channels = Control()        # indices into the chosen direction's channels
     n_rows = traitlets.Int(4, min=1)
     share_xy = traitlets.Bool(True)   # one y range for all plots (fair comparison)
     time_resolution = traitlets.Int(512, min=1)   # bins along time, 2 points each
 
     def __init__(self, inspector, layer=None, mode=None, **controls):
-        # direction first: channels are validated against its channel count
-        controls = dict(sorted(controls.items(), key=lambda kv: kv[0] != "direction"))
         self._figures = []     # a pool, reused as the shown channels change
         self._n_shown = 0      # channels of the direction last drawn
-        self._syncing = False
         super().__init__(inspector, layer, mode, **controls)
 
     @traitlets.default("channels")
     def _default_channels(self):
         return first_channels(self.n_channels())
 
-    @traitlets.validate("sample")
-    def _check_sample(self, proposal):
-        return validate_sample(self, proposal["value"], allow_all=True)
+    def n_samples(self):
+        return self.inspector.batch_size
 
-    @traitlets.validate("channels")
-    def _check_channels(self, proposal):
+    def _coerce(self, name, value):
+        if name == "sample" and isinstance(value, np.integer):
+            return int(value)
+        if name == "channels" and not isinstance(value, (str, bytes)):
+            try:   # ints as ints; what is not a list of ints is refused by the check
+                return [int(c) if isinstance(c, np.integer) else c for c in value]
+            except TypeError:
+                return value
+        return super()._coerce(name, value)
+
+    def _refit(self, given):
+        super()._refit(given)
+        if "channels" not in given:   # keep the channels that still exist
+            n = self.n_channels()
+            kept = [c for c in self.channels if isinstance(c, int) and c < n]
+            if not kept or self.channels == first_channels(self._n_shown):
+                kept = first_channels(n)   # the default follows the layer
+            self.channels = kept
+
+    def _check_values(self):
+        validate_sample(self.sample, self.n_samples(), allow_all=True)
         where = f"layer {self.layer!r}" + (
             f" direction {self.direction!r}" if self.direction != "both" else "")
-        return validate_channels(proposal["value"], self.n_channels(), where)
+        validate_channels(self.channels, self.n_channels(), where)
 
     def view_data(self):
         return slicing.features_1d(self._data(), self.channels, self.sample,
@@ -148,71 +154,31 @@ class Features1D(_LayerArrayView):
         every = self.all_samples_control = widgets.Checkbox(
             value=self.sample == "all", description="all samples", indent=False)
         every.add_class("seernn-sample-all")
-        every.observe(lambda c: setattr(
-            self, "sample", "all" if c["new"] else self.sample_control.value), "value")
-        self.observe(lambda c: setattr(every, "value", c["new"] == "all"), "sample")
-        self.sample_control.observe(self._pick_sample, "value")
-        self.channel_control = widgets.SelectMultiple(description="channels", rows=6)
+        self.bind("sample", every, to_view=lambda on: "all" if on else self.sample_control.value,
+                  to_control=lambda sample: sample == "all")
+        self.channel_control = widgets.SelectMultiple(
+            description="channels", rows=6, options=list(range(self.n_channels())))
         self.channel_control.add_class("seernn-channels")
-        self.channel_control.observe(self._channels_from_control, "value")
-        self.observe(self._sync_channel_control, "channels")
-        rows = widgets.BoundedIntText(min=1, max=10_000, description="n_rows",
+        self.bind("channels", self.channel_control, to_view=list, to_control=tuple,
+                  options=lambda: list(range(self.n_channels())))
+        rows = widgets.BoundedIntText(min=1, max=10_000, value=self.n_rows, description="n_rows",
                                       layout=widgets.Layout(width="160px"))
-        widgets.link((self, "n_rows"), (rows, "value"))
-        share = widgets.Checkbox(description="share_xy", indent=False)
-        widgets.link((self, "share_xy"), (share, "value"))
+        self.bind("n_rows", rows)
+        share = checkbox(self, "share_xy")
         self.body.children = [self._top_controls(), self.title, self.grid,
-                         widgets.HBox([self.sample_control, every, rows, share]),
-                         self.channel_control]
-
-    def _pick_sample(self, change):
-        """Moving the slider while 'all' are shown picks that sample."""
-        if self.sample == "all":
-            self.sample = change["new"]
-
-    def _channels_from_control(self, change):
-        if self._syncing:
-            return
-        try:
-            self.channels = list(change["new"])
-        except TraitError:      # e.g. nothing selected: show the view's channels again
-            self._sync_channel_control()
-
-    def _sync_channel_control(self, _change=None):
-        self._syncing = True
-        try:
-            n = self.n_channels()
-            if len(self.channel_control.options) != n:
-                self.channel_control.options = list(range(n))
-            self.channel_control.value = tuple(self.channels)
-        finally:
-            self._syncing = False
+                              widgets.HBox([self.sample_control, every, rows, share]),
+                              self.channel_control]
 
     # -- drawing --------------------------------------------------------------------
-    def _redraw(self, reason="init"):
-        if reason in ("layer", "direction"):
-            self._ready = False   # re-fit dependent controls without redrawing
-            self.fit_direction()
-            self._fit_channels()
-            self._ready = True
-        if reason in ("init", "layer", "direction"):
-            self.show_direction_control()
-            self._sync_channel_control()
-        if reason == "n_rows":
+    def _redraw(self, changed):
+        self.show_direction_control()
+        if changed == {"n_rows"}:
             return self._layout_grid()
         data = self.view_data()
-        if reason != "share_xy":
+        if changed != {"share_xy"}:
             self._draw_lines(data)
         self._set_y_ranges(data)
         self._n_shown = self.n_channels()
-
-    def _fit_channels(self):
-        """Keep the channels that still exist; the default follows the layer."""
-        n = self.n_channels()
-        kept = [c for c in self.channels if c < n]
-        if not kept or self.channels == first_channels(self._n_shown):
-            kept = first_channels(n)
-        self.channels = kept
 
     def kept(self):
         """(shown samples, timesteps) bool, False where masked, or None."""
@@ -309,11 +275,7 @@ class Features0D(_LayerArrayView):
         self.figure.add_class("seernn-features0d")
         self.body.children = [self._top_controls(), self.figure]
 
-    def _redraw(self, reason="init"):
-        if reason == "layer":
-            self._ready = False
-            self.fit_direction()
-            self._ready = True
+    def _redraw(self, changed):
         self.show_direction_control()
         data = self.view_data()
         n_samples, n_units = data.shape

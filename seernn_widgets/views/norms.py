@@ -7,9 +7,8 @@ import bqplot
 import ipywidgets as widgets
 import numpy as np
 
-from .. import _layers
 from ..stats import column_norms
-from ._base import View, dropdown
+from ._base import View, dropdown, log
 from .lines import palette
 
 STATS = {"max": np.max, "mean": np.mean}   # see-rnn weights_norm's stat_fns
@@ -50,20 +49,33 @@ class WeightNorms(View):
         super().__init__(inspector, None if many else layer, **kwargs)
 
     def layer_choices(self):
-        weighted = [layer.name for layer in _layers.weight_layers(self.inspector.model)]
+        weighted = self._weighted()
         if self._tracked is None:
             return weighted
-        names = [self._layer_name(layer) for layer in self._tracked]
+        names = [self.inspector.entry_name(layer) for layer in self._tracked]
         without = [name for name in names if name not in weighted]
         if without or not names:
             raise ValueError(f"WeightNorms tracks layers with weights; {without or names} "
                              f"given, layers with weights: {weighted}")
         return names
 
+    def _weighted(self):
+        """Each layer with weights once (its first entry: 'enc', not 'enc[1]')."""
+        seen, names = set(), []
+        for name in self.inspector.layer_names:
+            paths = tuple(self.inspector.weight_names(name))
+            if paths and paths not in seen:
+                seen.add(paths)
+                names.append(name)
+        return names
+
+    def mode_choices(self, layer):
+        return ["weights"]
+
     def history(self, layer=None):
         """{'steps': [...], 'norms': {weight path: {'max': [...], 'mean': [...]}}}
         recorded so far for `layer` (default: the one shown)."""
-        name = self.layer if layer is None else self._layer_name(layer)
+        name = self.layer if layer is None else self.inspector.entry_name(layer)
         if name not in self._norms:
             raise ValueError(f"layer {name!r} is not tracked; tracked layers: "
                              f"{list(self._norms)}")
@@ -78,20 +90,26 @@ class WeightNorms(View):
         step = self.inspector.step
         self._steps.append(len(self._steps) if step is None else step)
         for name in self.layer_choices():
-            layer = self.inspector.layer(name)
             per_weight = self._norms.setdefault(name, {})
-            for variable, w in zip(layer.weights, self.inspector.weights(layer)):
+            for path, w in zip(self.inspector.weight_names(name), self.inspector.weights(name)):
                 norms = column_norms(np.atleast_1d(w))  # atleast_1d: scalar weights
-                values = per_weight.setdefault(variable.path, {s: [] for s in STATS})
+                values = per_weight.setdefault(path, {s: [] for s in STATS})
                 for stat, fn in STATS.items():
                     values[stat].append(float(fn(norms)))
 
     def _on_refresh(self, inspector):
-        self._record()
+        try:
+            self._record()
+        except Exception as e:   # never into fit: see View._on_refresh
+            log.warning("%r could not record norms: %s", self, e)
+            self.show_message(f"could not record norms: {e}")
+            return
         super()._on_refresh(inspector)
 
+    def _prepare(self):
+        self._record()   # the first point, before the first state is checked
+
     def _build(self):
-        self._record()
         self.x_scale, self.y_scale = bqplot.LinearScale(), bqplot.LinearScale()
         self.figure = bqplot.Figure(
             axes=[bqplot.Axis(scale=self.x_scale, label="step", tick_format="d"),
@@ -102,12 +120,11 @@ class WeightNorms(View):
             fig_margin={"top": 40, "bottom": 40, "left": 70, "right": 20},
             layout=widgets.Layout(height="320px", width="100%"))
         self.figure.add_class("seernn-weightnorms")
-        self.body.children = [dropdown(self, "layer", self.layer_choices(), "layer"),
-                         self.figure]
+        self.body.children = [dropdown(self, "layer", "layer"), self.figure]
 
-    def _redraw(self, reason="init"):
+    def _redraw(self, changed):
         data = self.view_data()
-        if reason in ("init", "layer"):
+        if changed & {"init", "layer"}:
             self._new_lines(data["norms"])
         x = np.asarray(data["steps"], dtype=np.float32)
         for (path, stat), mark in self.lines.items():

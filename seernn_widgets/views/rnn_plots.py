@@ -10,7 +10,7 @@ from traitlets import TraitError
 
 from .. import rnn, slicing
 from ..stats import nan_inf_counts
-from ._base import View, dropdown, norm_controls, show_norm, validate_norm
+from ._base import Control, View, checkbox, dropdown, norm_controls, show_norm, validate_norm
 from ._browser import attach_rnn_heatmap, rnn_state, sync_rnn_heatmap
 from ._heatmap import DIVERGING, GREYS, Heatmap
 
@@ -43,80 +43,97 @@ class _RNNView(View):
     gate = traitlets.Unicode("all")
 
     def layer_choices(self):
-        layers = [self.inspector.layer(name) for name in self.inspector.layer_names]
-        names = [layer.name for layer in layers if rnn.is_recurrent(layer)]
+        """Each recurrent layer once (its first entry: 'enc', not 'enc[1]')."""
+        infos = {name: self.inspector.rnn_info(name) for name in self.inspector.layer_names}
+        names = [name for name, info in infos.items()
+                 if info is not None and name == info.layer_name]
         if not names:
             raise ValueError(
                 f"{type(self).__name__} needs an LSTM, GRU or SimpleRNN layer (or a "
-                f"Bidirectional of one); the model has "
-                f"{[f'{x.name} ({type(x).__name__})' for x in layers]}")
+                f"Bidirectional of one); model {self.inspector.name!r} has "
+                f"{self.inspector.layer_names}")
         return names
+
+    def mode_choices(self, layer):
+        """Weights; weight-gradients when the layer has them (not frozen) and
+        the inspector can compute them."""
+        return ["weights"] + (["gradients"] if self.inspector.has_labels
+                              and self.inspector.has_weight_gradients(layer) else [])
+
+    def _why_not(self, mode):
+        if mode == "gradients" and self.inspector.frozen(self.layer):
+            return f"layer {self.layer!r} is frozen (trainable=False): it has no weight-gradients"
+        return super()._why_not(mode)
 
     def arrays(self):
         """`rnn.RNNArrays` of the shown layer, from the inspector's cache."""
         return self.inspector.rnn(self.layer, self.mode, step=self.step)
 
     def info(self):
-        return rnn.info(self.layer_object())
+        return self.inspector.rnn_info(self.layer)
 
-    @traitlets.validate("mode")
-    def _check_mode(self, proposal):
-        mode = super()._check_mode(proposal)
-        try:   # e.g. gradients without labels: refuse now, not mid-redraw
-            self.inspector.rnn(self.layer, mode)
-        except ValueError as e:
-            raise TraitError(str(e)) from e
-        return mode
+    def choices(self, name):
+        info = self.info()
+        if name == "direction":
+            return list(info.directions)
+        if name == "gate":
+            return ["all", *info.gates]
+        return super().choices(name)
 
-    @traitlets.validate("direction")
-    def _check_direction(self, proposal):
-        allowed = self.info().directions
-        if proposal["value"] not in allowed:
-            raise TraitError(f"direction must be one of {list(allowed)} for layer "
-                             f"{self.layer!r}, got {proposal['value']!r}")
-        return proposal["value"]
+    def _not_allowed(self, name, allowed):
+        if name == "gate":
+            return (f"gate must be one of {allowed} for layer {self.layer!r} "
+                    f"({self.info().cell}), got {self.gate!r}")
+        return super()._not_allowed(name, allowed)
 
-    @traitlets.validate("gate")
-    def _check_gate(self, proposal):
-        allowed = self.gate_choices()
-        if proposal["value"] not in allowed:
-            raise TraitError(f"gate must be one of {list(allowed)} for layer "
-                             f"{self.layer!r} ({self.info().cell}), got {proposal['value']!r}")
-        return proposal["value"]
+    def _coerce(self, name, value):
+        value = super()._coerce(name, value)
+        if name == "layer":   # a Bidirectional of two layouts cannot share one plot
+            info = self.inspector.rnn_info(value)
+            if info is not None and not getattr(info, "same_layout", True):
+                layouts = [info.layout(d) for d in info.directions]
+                raise TraitError(
+                    f"{type(self).__name__} cannot show layer {value!r}: its directions have "
+                    f"different layouts, forward {_layout_text(layouts[0])} and backward "
+                    f"{_layout_text(layouts[1])}; inspect each with insp.rnn({value!r})")
+        return value
+
+    def _refit(self, given):
+        """After a layer change, fall back to 'forward' and 'all' where the
+        new layer lacks the direction or gate."""
+        super()._refit(given)
+        if "direction" not in given and self.direction not in self.choices("direction"):
+            self.direction = "forward"
+        if "gate" not in given and self.gate not in self.choices("gate"):
+            self.gate = "all"
 
     def gate_choices(self):
-        return ("all", *self.info().gates)
+        return tuple(self.choices("gate"))
 
     def shown_gates(self):
         """The gates drawn: all of the cell's, or the chosen one."""
         return self.info().gates if self.gate == "all" else (self.gate,)
 
     def _top_controls(self):
-        self.direction_control = dropdown(self, "direction", ("forward", "backward"),
-                                          "direction")
-        self.gate_control = dropdown(self, "gate", self.gate_choices(), "gate")
-        return widgets.HBox([dropdown(self, "layer", self.layer_choices(), "layer"),
-                             dropdown(self, "mode", self.modes, "mode"),
+        self.direction_control = dropdown(self, "direction", "direction")
+        self.gate_control = dropdown(self, "gate", "gate")
+        return widgets.HBox([dropdown(self, "layer", "layer"), dropdown(self, "mode", "mode"),
                              self.direction_control, self.gate_control])
 
-    def _fit_to_layer(self, reason):
-        """After a layer change, fall back to 'forward' and 'all' where the
-        new layer lacks the direction or gate (no redraw)."""
+    def _show_controls(self):
+        """Direction and gate controls only where the layer has a choice."""
         info = self.info()
-        if reason == "layer":
-            self._ready = False
-            if self.direction not in info.directions:
-                self.direction = "forward"
-            if self.gate not in self.gate_choices():
-                self.gate = "all"
-            self.gate_control.options = self.gate_choices()
-            self._ready = True
         self.direction_control.layout.display = None if len(info.directions) > 1 else "none"
         self.gate_control.layout.display = None if info.gates else "none"
 
     def _heading(self):
         bidirectional = len(self.info().directions) > 1
         return f"{self.layer} {self.mode}" + (f" ({self.direction})" if bidirectional else "")
+
+
+def _layout_text(layout):
+    """'LSTM(4)' for an `rnn.CellLayout`."""
+    return f"{layout.cell}({layout.units})"
 
 
 class _HistogramCell:
@@ -161,24 +178,22 @@ class RNNHistogram(_RNNView):
 
     controls = ("layer", "mode", "direction", "gate", "equate_axes", "bins", "bias")
 
-    equate_axes = traitlets.Any(1)
-    bins = traitlets.Any(50)
+    equate_axes = Control(1)
+    bins = Control(50)
     bias = traitlets.Bool(True)
 
-    @traitlets.validate("equate_axes")
-    def _check_equate_axes(self, proposal):
-        value = proposal["value"]
-        if isinstance(value, (bool, np.bool_)) or value not in EQUATE_AXES:
-            raise TraitError(f"equate_axes must be one of {list(EQUATE_AXES)}, got {value!r}")
-        return int(value)
-
-    @traitlets.validate("bins")
-    def _check_bins(self, proposal):
-        value = proposal["value"]
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
-                or value < 1:
-            raise TraitError(f"bins must be an int >= 1, got {value!r}")
-        return int(value)
+    def _coerce(self, name, value):
+        if name == "equate_axes":
+            if isinstance(value, (bool, np.bool_)) or value not in EQUATE_AXES:
+                raise TraitError(f"equate_axes must be one of {list(EQUATE_AXES)}, "
+                                 f"got {value!r}")
+            return int(value)
+        if name == "bins":
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
+                    or value < 1:
+                raise TraitError(f"bins must be an int >= 1, got {value!r}")
+            return int(value)
+        return super()._coerce(name, value)
 
     def _histograms(self):
         """{(kernel, gate): (counts, edges, n_nan, n_inf)}; gate is None for
@@ -203,17 +218,16 @@ class RNNHistogram(_RNNView):
         self.heading.add_class("seernn-title")
         self.grid = widgets.GridBox(layout={"width": "100%"})
         self.grid.add_class("seernn-rnnhistogram-grid")
-        equate = dropdown(self, "equate_axes", [("0: own axes", 0), ("1: share kernels", 1),
-                                                ("2: share all", 2)], "equate axes")
+        equate = dropdown(self, "equate_axes", "equate axes",
+                          options=[("0: own axes", 0), ("1: share kernels", 1), ("2: share all", 2)])
         bins = widgets.BoundedIntText(value=self.bins, min=1, max=10_000, description="bins")
-        widgets.link((self, "bins"), (bins, "value"))
-        bias = widgets.Checkbox(value=self.bias, description="bias", indent=False)
-        widgets.link((self, "bias"), (bias, "value"))
+        self.bind("bins", bins)
+        bias = checkbox(self, "bias")
         self.body.children = [self._top_controls(), self.heading, self.grid,
                          widgets.HBox([equate, bins, bias])]
 
-    def _redraw(self, reason="init"):
-        self._fit_to_layer(reason)
+    def _redraw(self, changed):
+        self._show_controls()
         histograms = self._histograms()
         shared = SHARED_KERNELS[self.equate_axes]
         common_y = max([h[0].max(initial=1) for (k, _), h in histograms.items() if k in shared],
@@ -272,7 +286,7 @@ class RNNHeatmap(_RNNView):
 
     controls = ("layer", "mode", "direction", "gate", "norm", "absolute_value", "resolution")
 
-    norm = traitlets.Any(None)          # None = auto over the shown kernels
+    norm = Control(None)          # None = auto over the shown kernels
     absolute_value = traitlets.Bool(False)
     resolution = traitlets.Tuple(traitlets.Int(min=1), traitlets.Int(min=1),
                                  default_value=(256, 1024))   # ~ a figure's pixels
@@ -280,9 +294,12 @@ class RNNHeatmap(_RNNView):
     Y_LABELS = {"input": "input channels", "recurrent": "hidden units", "bias": ""}
     HEIGHTS = {"input": 260, "recurrent": 260, "bias": 130}
 
-    @traitlets.validate("norm")
-    def _check_norm(self, proposal):
-        return validate_norm(proposal["value"])
+    def _prepare(self):
+        self._auto = None    # (arrays, their peak |value|): see _auto_norm
+        self._binned = {}    # (direction, kernel) -> ((array, resolution), binned)
+
+    def _coerce(self, name, value):
+        return validate_norm(value) if name == "norm" else super()._coerce(name, value)
 
     def binned(self, directions=None):
         """The layer's arrays of `directions` (all by default) binned to
@@ -325,12 +342,10 @@ class RNNHeatmap(_RNNView):
 
     def _build(self):
         self.heatmaps = {}   # kernel -> GateHeatmap, kept across layers
-        self._auto = None    # (arrays, their peak |value|): see _auto_norm
-        self._binned = {}    # (direction, kernel) -> ((array, resolution), binned)
-        norm_box, self.norm_slider = norm_controls(self)
+        norm_box = norm_controls(self)
         self._controls = (self._top_controls(), norm_box)
         # the page re-slices while the kernel is busy (e.g. in model.fit)
-        self.slicer = attach_rnn_heatmap(self, norm_box.children[1])
+        self.slicer = attach_rnn_heatmap(self)
 
     def _heatmap(self, kernel, image, norm):
         if kernel not in self.heatmaps:
@@ -340,18 +355,19 @@ class RNNHeatmap(_RNNView):
             self.heatmaps[kernel] = heatmap
         return self.heatmaps[kernel]
 
-    def _redraw(self, reason="init"):
-        self._fit_to_layer(reason)
+    def _redraw(self, changed):
+        self._show_controls()
         state = rnn_state(self)
         self.slicer.update(state)   # before the images: the page's controls agree first
         matrices = self._matrices()
         data = {kernel: matrix for kernel, (matrix, _) in matrices.items()}
         norm = self.norm or self._auto_norm()
-        show_norm(self.norm_slider, norm)
-        if reason == "norm":   # colours only, no new image
+        with self.norm_binding.quiet():
+            show_norm(self.norm_slider, norm)
+        if changed == {"norm"}:   # colours only, no new image
             for kernel in data:
                 self.heatmaps[kernel].set_norm(norm)
-            sync_rnn_heatmap(self, reason, state)
+            sync_rnn_heatmap(self, changed, state)
             return
         gates, units = self.shown_gates(), self.info().units
         boundaries = [units * g for g in range(1, len(gates))]
@@ -366,4 +382,4 @@ class RNNHeatmap(_RNNView):
         top, norm_box = self._controls
         self.body.children = [top, *(self.heatmaps[k].figure for k in data), norm_box,
                               self.slicer]
-        sync_rnn_heatmap(self, reason, state)
+        sync_rnn_heatmap(self, changed, state)
