@@ -143,6 +143,30 @@ def _skipped(layer, warn):
     return True
 
 
+def _clipped(model, pairs):
+    """The gradients as the model's optimizer clips them (`clipnorm` each,
+    `global_clipnorm` all returned ones together, `clipvalue`), as see-rnn
+    returns them."""
+    optimizer = getattr(model, "optimizer", None)
+    clipnorm, global_clipnorm, clipvalue = (
+        getattr(optimizer, name, None) for name in ("clipnorm", "global_clipnorm", "clipvalue"))
+    grads = [g for _, g in pairs]
+
+    def scaled(g, norm, limit):
+        return (g * (limit / max(norm, limit))).astype(g.dtype)
+
+    if clipnorm:
+        grads = keras.tree.map_structure(
+            lambda g: scaled(g, float(np.linalg.norm(g)), clipnorm), grads)
+    elif global_clipnorm:
+        total = float(np.sqrt(sum(np.sum(np.square(g, dtype="float64"))
+                                  for g in keras.tree.flatten(grads))))
+        grads = keras.tree.map_structure(lambda g: scaled(g, total, global_clipnorm), grads)
+    elif clipvalue:
+        grads = keras.tree.map_structure(lambda g: np.clip(g, -clipvalue, clipvalue), grads)
+    return [(name, g) for (name, _), g in zip(pairs, grads)]
+
+
 def _weight_gradient(insp, variable):
     grad = insp.weight_gradients().get(variable.path)
     if grad is None:
@@ -180,6 +204,8 @@ def get_gradients(model, _id, input_data, labels, sample_weight=None,
     """Gradients of the compiled loss w.r.t. the outputs (`mode='outputs'`)
     or trainable weights (`mode='weights'`) of layer(s) `_id`, or w.r.t.
     `params` (weights and/or layer outputs; then `_id` and `mode` are ignored).
+    As in see-rnn, the returned gradients are clipped as the optimizer would
+    clip them (`clipnorm`, `global_clipnorm`, `clipvalue`).
 
     Example:
         grads = get_gradients(model, 1, x, y)                   # dLoss/d(output)
@@ -190,7 +216,7 @@ def get_gradients(model, _id, input_data, labels, sample_weight=None,
         raise ValueError("pass one (and only one) of `layer` or `params`")
     insp = _inspector(model, input_data, labels, sample_weight, learning_phase)
     if params is not None:
-        pairs = _params_gradients(insp, _as_list(params))
+        pairs = _clipped(model, _params_gradients(insp, _as_list(params)))
         return _returned(pairs, len(pairs) == 1, as_dict)
 
     if _is_wildcard(_id):   # every layer, the InputLayer(s) too (then skipped)
@@ -204,7 +230,7 @@ def get_gradients(model, _id, input_data, labels, sample_weight=None,
         gradient = lambda name: insp.gradients(name, "outputs")  # noqa: E731
         pairs = [(lay.name, _per_output(insp, lay, gradient))
                  for lay in layers if not _skipped(lay, warn)]
-    return _returned(pairs, one, as_dict)
+    return _returned(_clipped(model, pairs), one, as_dict)
 
 
 # -- weights -----------------------------------------------------------------------

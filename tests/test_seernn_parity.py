@@ -685,3 +685,122 @@ def test_never_truncates_samples():
     for g, e in zip(grads, weight_grads(model, model.layers[1], x, y)):
         close(g, e)
     close(get_gradients(model, 2, x, y), output_grad(model, 2, x, y))
+
+
+@pytest.fixture(scope="module")
+def small():
+    """Input -> GRU -> Dropout -> GRU -> Dense (frozen), and a batch."""
+    reset_seeds(11)
+    rng = np.random.default_rng(11)
+    ipt = Input((6, 3))
+    h = GRU(4, return_sequences=True)(ipt)
+    h = keras.layers.Dropout(0.5)(h)
+    h = GRU(4)(h)
+    frozen = Dense(2)
+    model = Model(ipt, frozen(h))
+    frozen.trainable = False
+    model.compile("adam", "mse")
+    x = rng.standard_normal((9, 6, 3)).astype("float32")
+    y = rng.standard_normal((9, 2)).astype("float32")
+    return model, x, y
+
+
+def test_sample_weight_weighs_the_loss(small):
+    """get_gradients(model, 1, x, y, sample_weight=sw) -- the compiled loss
+    weighted per sample, as fit weighs it"""
+    model, x, y = small
+    sw = np.linspace(0, 2, len(x)).astype("float32")
+    close(get_gradients(model, 1, x, y, sample_weight=sw), output_grad(model, 1, x, y, sw))
+    grads = get_gradients(model, 3, x, y, sample_weight=sw, mode="weights")
+    for g, e in zip(grads, weight_grads(model, model.layers[3], x, y, sw)):
+        close(g, e)
+
+
+def test_weight_gradients_of_layers_without_trainable_weights(small):
+    """get_gradients(model, 'dropout' / frozen, x, y, mode='weights') -- no
+    trainable weights, so see-rnn returns an empty list"""
+    model, x, y = small
+    assert get_gradients(model, 2, x, y, mode="weights") == []
+    assert get_gradients(model, 4, x, y, mode="weights") == []
+
+
+def test_layer_list_returns_a_list(small):
+    """get_outputs(model, None, x, layer=[l1, l2]) -- `layer` may be a list"""
+    model, x, _ = small
+    outs = get_outputs(model, None, x, layer=[model.layers[1], model.layers[3]])
+    assert isinstance(outs, list) and len(outs) == 2
+    close(outs[0], layer_output(model, 1, x))
+    close(outs[1], layer_output(model, 3, x))
+
+
+def test_get_weights_as_tensors(small):
+    """get_weights(model, 'gru', as_tensors=True) -- the weight variables"""
+    model, *_ = small
+    tensors = get_weights(model, "gru", as_tensors=True)
+    assert [id(t) for t in tensors] == [id(w) for w in model.layers[1].weights]
+
+
+def test_rnn_weights_of_a_layer_that_is_not_recurrent(small):
+    """get_rnn_weights(model, 'dense') raises (see-rnn: unsupported RNN type)"""
+    model, *_ = small
+    with pytest.raises(Exception, match="not a recurrent"):
+        get_rnn_weights(model, "dense")
+
+
+@pytest.mark.parametrize("clip", [dict(clipvalue=1e-3), dict(clipnorm=1e-3),
+                                  dict(global_clipnorm=1e-3)],
+                         ids=["clipvalue", "clipnorm", "global_clipnorm"])
+def test_gradients_clipped_as_the_optimizer_clips(clip):
+    """get_gradients on a model compiled with a clipping optimizer -- see-rnn
+    returns the gradients clipped (its docstring's NOTE), all returned
+    gradients together for global_clipnorm"""
+    reset_seeds(12)
+    rng = np.random.default_rng(12)
+    model = make_model(GRU, batch_shape=(8, 10, 12))
+    model.compile(keras.optimizers.Adam(**clip), "mse")
+    x, y, _ = make_data((8, 10, 12), UNITS, rng)
+    raw = weight_grads(model, model.layers[1], x, y)
+    if "clipvalue" in clip:
+        expected = [np.clip(g, -1e-3, 1e-3) for g in raw]
+    elif "clipnorm" in clip:
+        expected = [g * 1e-3 / max(np.linalg.norm(g), 1e-3) for g in raw]
+    else:
+        total = np.sqrt(sum(np.sum(g.astype("float64") ** 2) for g in raw))
+        expected = [g * 1e-3 / max(total, 1e-3) for g in raw]
+    grads = get_gradients(model, 1, x, y, mode="weights")
+    for g, e in zip(grads, expected):
+        close(g, e)
+
+
+# -- deliberate differences from see-rnn (see /work/notes/compat-differences.md) ----------------
+def test_difference_multi_output_layer_gives_a_list():
+    """get_outputs / get_gradients of LSTM(return_state=True): see-rnn failed
+    (`layer.output` is a list); we return the list of its outputs' arrays"""
+    reset_seeds(13)
+    rng = np.random.default_rng(13)
+    ipt = Input((5, 3))
+    seq, h, c = LSTM(4, return_sequences=True, return_state=True)(ipt)
+    joined = concatenate([keras.layers.GlobalAveragePooling1D()(seq), h, c])
+    model = Model(ipt, Dense(2)(joined))
+    model.compile("adam", "mse")
+    x = rng.standard_normal((7, 5, 3)).astype("float32")
+    y = rng.standard_normal((7, 2)).astype("float32")
+    outs = get_outputs(model, "lstm", x)
+    expected = model.layers[1](x)
+    assert isinstance(outs, list) and len(outs) == 3
+    for o, e in zip(outs, expected):
+        close(o, e.numpy())
+    grads = get_gradients(model, "lstm", x, y)
+    assert [g.shape for g in grads] == [(7, 5, 4), (7, 4), (7, 4)]
+
+
+def test_difference_wildcard_weights_of_sequential_keep_first_layer():
+    """get_weights(sequential, '*'): see-rnn skipped model.layers[0], which in
+    a Sequential is the first real layer; we keep every layer's weights"""
+    reset_seeds(14)
+    model = keras.Sequential([Input((3,)), Dense(2), Dense(1)])
+    weights = get_weights(model, "*")
+    expected = model.layers[0].get_weights() + model.layers[1].get_weights()
+    assert len(weights) == 4
+    for w, e in zip(weights, expected):
+        np.testing.assert_array_equal(w, e)
