@@ -435,9 +435,10 @@ class DirectionView(View):
         """Whether the layer's output is a concat of two same-size directions."""
         layer = self.layer if layer is None else layer
         info = self.inspector.rnn_info(layer)
-        return (info is not None and info.merge_mode == "concat"
-                and len(info.directions) == 2 and getattr(info, "same_layout", True)
-                and self.layer_shape(layer)[-1] == 2 * info.units)
+        if info is None or info.merge_mode != "concat" or len(info.directions) != 2:
+            return False
+        units = {info.layout(d).units for d in info.directions}   # halves: equal sizes
+        return len(units) == 1 and self.layer_shape(layer)[-1] == 2 * info.units
 
     def choices(self, name):
         if name == "direction":

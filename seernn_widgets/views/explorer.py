@@ -24,7 +24,7 @@ def view_class(inspector, layer, what):
         view = {3: Features2D, 2: Features0D}.get(rank(inspector.output_shape(layer)))
         return view and (view, layer, mode)
     info = inspector.rnn_info(layer)
-    if info is not None and getattr(info, "same_layout", True):
+    if info is not None and info.same_layout:
         if what == "weight-gradients" and not (inspector.has_labels
                                                and inspector.has_weight_gradients(layer)):
             return None

@@ -90,7 +90,7 @@ class _RNNView(View):
         value = super()._coerce(name, value)
         if name == "layer":   # a Bidirectional of two layouts cannot share one plot
             info = self.inspector.rnn_info(value)
-            if info is not None and not getattr(info, "same_layout", True):
+            if info is not None and not info.same_layout:
                 layouts = [info.layout(d) for d in info.directions]
                 raise TraitError(
                     f"{type(self).__name__} cannot show layer {value!r}: its directions have "
