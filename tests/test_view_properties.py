@@ -55,11 +55,14 @@ def zoo(trained):
     return model, x, y, Inspector(model, x, y, history=3)
 
 
+def control_names(view):
+    return ["layer", "what"] if isinstance(view, Explorer) else [*view.controls, "step"]
+
+
 def snapshot(view):
     """What must not change when a value is refused."""
-    state = dict(view.control_state()) if hasattr(view, "control_state") else \
-        {"layer": view.layer, "what": view.what}
-    return state, view.view_data()
+    state = {name: getattr(view, name) for name in control_names(view)}
+    return {k: list(v) if isinstance(v, list) else v for k, v in state.items()}, view.view_data()
 
 
 def assert_same(a, b, where="view_data"):
@@ -89,7 +92,7 @@ def assert_controls_show_state(view):
     """Every dropdown shows the view's value among the choices it offers."""
     inner = view.view if isinstance(view, Explorer) else view
     for name, control in inner.control_widgets.items():
-        if hasattr(control, "options") and name in inner.control_state():
+        if hasattr(control, "options") and name in control_names(inner):
             values = [o[1] if isinstance(o, tuple) else o for o in control.options]
             shown = getattr(inner, name)
             shown = "latest" if name == "step" and shown is None else shown
@@ -104,7 +107,8 @@ def test_refused_values_leave_each_view_as_it_was_and_fit_keeps_training(zoo):
     heat = RNNHeatmap(insp, "lstm", mode="gradients")
     hist = RNNHistogram(insp, "bigru", mode="gradients", direction="backward", gate="r")
     assert_refused(f2, layer="lstm")                     # no 3-D kernel: stays on conv/weights
-    f2.set_controls(layer="mask", mode="outputs")
+    f2.mode = "outputs"
+    f2.layer = "mask"
     assert_refused(f2, mode="weights")                   # a weightless layer
     assert_refused(f2, layer="enc[2]", sample=BATCH, norm=(1, -1))
     f2.layer = "enc"
@@ -226,7 +230,7 @@ def test_closing_views_releases_every_widget_and_stops_redraws(zoo):
     listeners = list(insp._listeners)
     baseline = len(_instances)
     made = [cls(insp) for cls in VIEWS for _ in range(2)][:15]
-    made[0].set_controls(sample=2, direction="both")
+    made[0].sample = 2
     made[-1].what = "output-gradients"                  # an Explorer replaced its view
     inner = [v.view for v in made if isinstance(v, Explorer)]
     model.train_on_batch(x, y)
@@ -267,10 +271,6 @@ CANDIDATES = {
     "resolution": [(2, 3), (256, 1024), (0, 1), (4,)],
     "step": [None, *range(40), 999],
 }
-
-
-def control_names(view):
-    return ["layer", "what"] if isinstance(view, Explorer) else [*view.controls, "step"]
 
 
 def random_step(rng, views, model, x, y, insp, counts):
