@@ -112,7 +112,14 @@ class View(widgets.VBox):
 
     def mode_choices(self, layer):
         """The modes this view offers for `layer`."""
-        return [m for m in self.modes if m != "gradients" or self.inspector.has_labels]
+        return [m for m in self.modes if m != "gradients" or self.has_output_gradient(layer)]
+
+    def has_output_gradient(self, layer):
+        """Labels and a loss, and the output reaches the loss when the
+        inspector can tell without a pass (else a choice that does not is
+        refused when checked)."""
+        reaches = getattr(self.inspector, "reaches_loss", None)
+        return self.inspector.has_labels and (reaches is None or reaches(layer))
 
     def choices(self, name):
         """The values control `name` allows in the current state (None: the

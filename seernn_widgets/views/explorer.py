@@ -18,7 +18,9 @@ def view_class(inspector, layer, what):
     from .lines import Features0D
     from .rnn_plots import RNNHeatmap
     if what in ("outputs", "output-gradients"):
-        if what == "output-gradients" and not inspector.has_labels:
+        reaches = getattr(inspector, "reaches_loss", None)   # see View.has_output_gradient
+        if what == "output-gradients" and not (inspector.has_labels
+                                               and (reaches is None or reaches(layer))):
             return None
         mode = "outputs" if what == "outputs" else "gradients"
         view = {3: Features2D, 2: Features0D}.get(rank(inspector.output_shape(layer)))

@@ -70,7 +70,7 @@ class Features2D(DirectionView):
         a 3-D kernel (e.g. Conv1D's)."""
         sequence = rank(self.inspector.output_shape(layer)) == 3
         return [mode for mode, ok in (("outputs", sequence),
-                                      ("gradients", sequence and self.inspector.has_labels),
+                                      ("gradients", sequence and self.has_output_gradient(layer)),
                                       ("weights", rank(kernel_shape(self.inspector, layer)) == 3))
                 if ok]
 
