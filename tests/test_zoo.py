@@ -92,6 +92,14 @@ def check_entry(c, insp, entry, wgrads, absent):
     if ok and shape != tuple(entry.output.shape):
         c.fail(name, "output_shape()", f"{shape} != {tuple(entry.output.shape)}")
 
+    got, ok = c.attempt(name, "weight_names()", lambda: list(insp.weight_names(name)))
+    if ok and got != [v.path for v in layer.weights]:
+        c.fail(name, "weight_names()", f"{got} != {[v.path for v in layer.weights]}")
+    got, ok = c.attempt(name, "weight_shapes()",
+                        lambda: [tuple(s) for s in insp.weight_shapes(name)])
+    if ok and got != [tuple(v.shape) for v in layer.weights]:
+        c.fail(name, "weight_shapes()", f"{got} != {[tuple(v.shape) for v in layer.weights]}")
+
     c.array(name, "outputs", lambda: insp.outputs(name), entry.output)
     mask, ok = c.attempt(name, "mask", lambda: insp.mask(name))
     if ok:
@@ -179,7 +187,21 @@ def test_zoo(case_id, fresh_session):
     if missing or extra:
         c.fail("layer_names", "not the contract's entries",
                f"missing {missing}, unexpected {extra}")
+    else:  # execution order: after what each call read, and after the call's first output
+        at = {n: i for i, n in enumerate(names)}
+        for entry in entries.values():
+            before = [*entry.parents, entry.name.split("[")[0], entry.name.split("#")[0]]
+            late = [p for p in before if at[p] > at[entry.name]]
+            if late:
+                c.fail("layer_names", "not in execution order", f"{entry.name} before {late}")
 
+    # weight-gradients first: one inspector pass then serves every request
+    first = next((e for e in entries.values() if e.layer.trainable_weights), None)
+    if first is not None:
+        try:
+            insp.gradients(first.name, mode="weights")
+        except Exception:  # noqa: BLE001 - reported by check_entry below
+            pass
     covered = set()
     for entry in entries.values():
         check_entry(c, insp, entry, wgrads, absent)

@@ -172,6 +172,7 @@ class Entry:
     output: object       # the tapped tensor (what downstream layers and the loss see)
     zero: object         # the watched zero added to the layer's output
     mask: object = None
+    parents: tuple = ()  # the entries this call read (their tapped tensors)
     gradient: object = None   # dLoss/d(output); None: structurally absent
 
 
@@ -184,10 +185,13 @@ class Tap:
         self.tape = tape
         self.entries = {}
         self.calls = {}
+        self._names = {}     # id(tapped tensor) -> entry name
 
     def __call__(self, layer, *args, **kwargs):
         if getattr(layer, "_call_has_training_arg", False):
             kwargs.setdefault("training", False)
+        parents = tuple(dict.fromkeys(self._names[id(t)] for t in tree.flatten((args, kwargs))
+                                      if id(t) in self._names))
         out = layer(*args, **kwargs)
         k = self.calls[layer.name] = self.calls.get(layer.name, 0) + 1
         base = layer.name if k == 1 else f"{layer.name}#{k}"
@@ -202,7 +206,8 @@ class Tap:
             if hasattr(t, "_keras_logits"):
                 u._keras_logits = t._keras_logits
             name = base if i == 0 else f"{base}[{i}]"
-            self.entries[name] = Entry(name, layer, u, zero, mask)
+            self.entries[name] = Entry(name, layer, u, zero, mask, parents)
+            self._names[id(u)] = name
             tapped.append(u)
         return tree.pack_sequence_as(out, tapped)
 
@@ -456,6 +461,12 @@ def bi_frozen():
     return Net([seq()], sequential=[bi, L.GRU(3, name="gru"), head()])
 
 
+def _adapted(shape, name="norm"):
+    norm = L.Normalization(name=name)
+    norm.adapt(np.random.default_rng(1).normal(1.0, 2.0, (8, *shape)).astype("float32"))
+    return norm
+
+
 # -- weightless layers, first after Input / middle / last -------------------------
 @case
 def masking_first_lstm():
@@ -495,12 +506,6 @@ def rescaling_first():
                                     L.LSTM(U, name="lstm"), head()])
 
 
-def _adapted(shape, name="norm"):
-    norm = L.Normalization(name=name)
-    norm.adapt(np.random.default_rng(1).normal(1.0, 2.0, (8, *shape)).astype("float32"))
-    return norm
-
-
 @case
 def normalization_first():
     return Net([seq()], sequential=[_adapted((T, C)), L.GRU(U, name="gru"), head()])
@@ -534,12 +539,15 @@ def weightless_last():
     rnn = L.GRU(U, return_sequences=True, name="gru")
     lasts = [L.Dropout(0.5, name="drop"), L.GaussianNoise(0.3, name="noise"),
              L.Rescaling(2.0, name="rescale"), L.Activation("tanh", name="act"),
-             L.Permute((2, 1), name="permute"), L.Reshape((T * U,), name="reshape")]
+             L.Permute((2, 1), name="permute"), L.Reshape((T * U,), name="reshape"),
+             L.Masking(name="masking"), _adapted((T, U))]
+    cat = L.Concatenate(name="cat")
 
     def wire(call, x):
         h = call(rnn, x)
-        return [call(layer, h) for layer in lasts]
-    return Net([seq()], wire, loss=["mse"] * len(lasts), loss_weights=[1.0, 0.5, 2.0, 1.5, 0.7, 0.3])
+        return [call(layer, h) for layer in lasts] + [call(cat, [h, h])]
+    return Net([seq()], wire, loss=["mse"] * (len(lasts) + 1),
+               loss_weights=[1.0, 0.5, 2.0, 1.5, 0.7, 0.3, 1.2, 0.8, 0.6])
 
 
 @case
