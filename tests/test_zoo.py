@@ -42,8 +42,10 @@ def _line(exc):
 
 
 class Checker:
-    def __init__(self, insp, tol):
-        self.insp, self.tol, self.problems = insp, tol, []
+    """Collects every mismatch of a case as one line: "entry: what: detail"."""
+
+    def __init__(self, tol):
+        self.tol, self.problems = tol, []
 
     def fail(self, entry, what, detail):
         self.problems.append(f"{entry}: {what}: {detail}")
@@ -88,6 +90,11 @@ def check_entry(c, insp, entry, wgrads, absent):
     got, ok = c.attempt(name, "entry_name()", lambda: insp.entry_name(name))
     if ok and got != name:
         c.fail(name, "entry_name()", repr(got))
+    if name == layer.name:  # a layer object or its index means its first entry
+        for _id in (layer, insp.model.layers.index(layer)):
+            got, ok = c.attempt(name, f"entry_name({_id!r})", lambda _id=_id: insp.entry_name(_id))
+            if ok and got != name:
+                c.fail(name, f"entry_name({_id!r})", repr(got))
     shape, ok = c.attempt(name, "output_shape()", lambda: tuple(insp.output_shape(name)))
     if ok and shape != tuple(entry.output.shape):
         c.fail(name, "output_shape()", f"{shape} != {tuple(entry.output.shape)}")
@@ -178,7 +185,7 @@ def test_zoo(case_id, fresh_session):
     entries, wgrads, absent, _ = zoo.reference(model, net, x, y, sw)
 
     insp = Inspector(model, x, y, sample_weight=sw, max_samples=None)
-    c = Checker(insp, net.tolerance)
+    c = Checker(net.tolerance)
     names = list(insp.layer_names)
     if len(set(names)) != len(names):
         c.fail("layer_names", "duplicates", names)
