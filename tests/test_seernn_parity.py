@@ -21,7 +21,7 @@ from seernn_widgets import (detect_nans, get_gradients, get_outputs, get_rnn_wei
                             get_weights, weights_norm)
 
 UNITS = 6
-BATCH_SHAPE = (8, 100, 2 * UNITS)
+BATCH_SHAPE = (8, 20, 2 * UNITS)   # see-rnn: (8, 100, 12); shorter to share the CPU
 
 
 # -- see-rnn's tests/backend.py, on Keras 3 --------------------------------------
