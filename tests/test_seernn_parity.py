@@ -202,7 +202,9 @@ def test_errors_layer_overrides_id(misc):
     """test_errors: get_gradients(model, 1, x, y, layer=model.layers[1]) --
     see-rnn warns that `layer` overrides `_id` and returns its gradients."""
     model, x, y = misc
-    close(get_gradients(model, 2, x, y, layer=model.layers[1]), output_grad(model, 1, x, y))
+    with pytest.warns(UserWarning, match="override"):
+        grads = get_gradients(model, 2, x, y, layer=model.layers[1])
+    close(grads, output_grad(model, 1, x, y))
 
 
 def test_errors_outputs_as_dict(misc):
@@ -450,7 +452,8 @@ def test_misc_simple_rnn_weights(simple_rnn_no_bias):
 def test_misc_simple_rnn_weights_not_gated(simple_rnn_no_bias):
     """test_misc: get_rnn_weights(_model, 1, concat_gates=False) -- not a gated
     RNN, so see-rnn returns the whole kernels, as with concat_gates=True"""
-    weights = get_rnn_weights(simple_rnn_no_bias, 1, concat_gates=False)
+    with pytest.warns(UserWarning, match="not a gated RNN"):
+        weights = get_rnn_weights(simple_rnn_no_bias, 1, concat_gates=False)
     expected = simple_rnn_no_bias.layers[1].get_weights()
     assert isinstance(weights, list) and len(weights) == 2
     for w, e in zip(weights, expected):
