@@ -209,6 +209,18 @@ def test_controls_offer_only_what_the_layer_supports(zoo):
     assert isinstance(ex.view, RNNHeatmap) and ex.view.layer == "enc"
 
 
+def test_every_entry_of_a_multi_output_model_is_shown_where_its_rank_fits(zoo):
+    _, _, _, insp = zoo
+    assert Features2D(insp).layer_choices() == ["conv", "mask", "lstm", "bigru", "frozen",
+                                                "act", "enc"]
+    assert Features0D(insp).layer_choices() == ["enc[1]", "enc[2]", "dense"]
+    for cls in (Features2D, Features1D, Features0D):
+        for layer in cls(insp).layer_choices():
+            view = cls(insp, layer)
+            assert_same(view.view_data(), cls(insp, **view.control_state()).view_data())
+            view.close()
+
+
 def test_rnn_views_refuse_a_bidirectional_of_two_layouts(rng):
     ipt = keras.Input((5, 2))
     layer = keras.layers.Bidirectional(
@@ -229,9 +241,16 @@ def test_closing_views_releases_every_widget_and_stops_redraws(zoo):
     model, x, y, insp = zoo
     listeners = list(insp._listeners)
     baseline = len(_instances)
-    made = [cls(insp) for cls in VIEWS for _ in range(2)][:15]
+    made = [cls(insp) for _ in range(2) for cls in VIEWS] + [Explorer(insp, "lstm")]
+    assert len(made) == 15
     made[0].sample = 2
     made[-1].what = "output-gradients"                  # an Explorer replaced its view
+    for cls, layer in [(Features2D, "dense"), (RNNHeatmap, "mix"), (Explorer, "nope"),
+                       (Features1D, "enc[1]"), (WeightNorms, "act")]:
+        with pytest.raises((TraitError, ValueError)):   # refused: leaves no widget behind
+            cls(insp, layer)
+    with pytest.raises(TraitError, match="does not reach the loss"):
+        made[-1].layer = "enc"                          # its new view fails to build
     inner = [v.view for v in made if isinstance(v, Explorer)]
     model.train_on_batch(x, y)
     insp.refresh()

@@ -77,13 +77,13 @@ class View(widgets.VBox):
         if unknown:
             raise TypeError(f"{type(self).__name__} has no control {sorted(unknown)[0]!r}; "
                             f"its controls are {[*self.controls, 'step']}")
-        with self._owning():
-            super().__init__()
-            try:
+        try:
+            with self._owning():
+                super().__init__()
                 self._construct(layer, mode, controls)
-            except BaseException:
-                self.close()
-                raise
+        except BaseException:
+            self.close()   # what was made so far: a refused view leaves no widgets
+            raise
         inspector.observe(self._on_refresh)
 
     def _construct(self, layer, mode, controls):

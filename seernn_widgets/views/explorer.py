@@ -55,13 +55,13 @@ class Explorer(widgets.VBox):
             inspector = Inspector(inspector, input_data, labels)
         self.inspector = inspector
         self.view = None
-        with owning(self):
-            super().__init__()
-            try:
+        try:
+            with owning(self):
+                super().__init__()
                 self._construct(layer, what)
-            except BaseException:
-                self.close()
-                raise
+        except BaseException:
+            self.close()   # what was made so far: a refused Explorer leaves no widgets
+            raise
 
     def _construct(self, layer, what):
         self.add_class("seernn-explorer")

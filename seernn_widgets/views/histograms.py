@@ -13,7 +13,6 @@ import numpy as np
 import traitlets
 from traitlets import TraitError
 
-from .. import slicing
 
 SHARING = (False, True, "row", "col")
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -23,6 +22,16 @@ COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
 def nan_inf_text(nans, infs):
     """'NaN 3, Inf 1' (the non-zero parts), '' when there are none."""
     return ", ".join(f"{name} {n}" for name, n in (("NaN", nans), ("Inf", infs)) if n)
+
+
+def histogram(values, bins):
+    """(counts, edges, n_nan, n_inf): np.histogram of the finite values over
+    their own range, as matplotlib's hist bins one array (edges in the
+    values' float type); NaN and Inf counted, not binned."""
+    values = np.asarray(values).ravel()
+    finite = values[np.isfinite(values)]
+    counts, edges = np.histogram(finite, bins=bins)
+    return counts, edges, int(np.isnan(values).sum()), int(np.isinf(values).sum())
 
 
 def _check_bins(value):
@@ -137,7 +146,7 @@ class HistogramGrid(widgets.VBox):
         'x_range': (lo, hi), 'y_max': top of the y range}."""
         data = []
         for arrays in self.cells:
-            hists = [slicing.histogram(a, self.bins) for a in arrays]
+            hists = [histogram(a, self.bins) for a in arrays]
             data.append({"histograms": [(c, e) for c, e, _, _ in hists],
                          "nan": sum(h[2] for h in hists), "inf": sum(h[3] for h in hists),
                          "x_range": (min(float(e[0]) for _, e, _, _ in hists),
@@ -228,7 +237,7 @@ class ClippedHistogram(widgets.VBox):
     def view_data(self):
         """{'counts', 'edges', 'peaks': [(left edge, count)] highest first,
         'y_max': the clipped top (None: nothing clipped), 'nan', 'inf'}."""
-        counts, edges, nans, infs = slicing.histogram(self.data, self.bins)
+        counts, edges, nans, infs = histogram(self.data, self.bins)
         peaks, y_max = [], None
         if self.peaks_to_clip:
             order = np.argsort(-counts, kind="stable")   # ties: the leftmost bin first
