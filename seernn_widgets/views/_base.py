@@ -30,6 +30,16 @@ log = logging.getLogger("seernn_widgets")
 KEEP = object()   # a Binding's `to_control` result: leave the control as it is
 
 
+def as_source(source, input_data=None, labels=None):
+    """What a view reads: an Inspector, or any source of the same protocol
+    (layer_names, observe, output_shape, ...: e.g. sources.ArraySource); a
+    Keras model gets an Inspector of its own."""
+    if isinstance(source, Inspector) or (hasattr(source, "layer_names")
+                                         and hasattr(source, "observe")):
+        return source
+    return Inspector(source, input_data, labels)
+
+
 class Control(traitlets.Any):
     """Any value, None included, always through the view's validator
     (traitlets lets None past the validators of traits that allow None)."""
@@ -67,9 +77,7 @@ class View(widgets.VBox):
 
     def __init__(self, inspector, layer=None, mode=None, *, input_data=None,
                  labels=None, **controls):
-        if not isinstance(inspector, Inspector):
-            inspector = Inspector(inspector, input_data, labels)
-        self.inspector = inspector
+        self.inspector = inspector = as_source(inspector, input_data, labels)
         self._owned = []      # every widget this view made: close() closes them
         self._bindings = []   # control widget <-> trait (see Binding)
         self.control_widgets = {}  # trait name -> the widget that sets it

@@ -5,8 +5,7 @@ import ipywidgets as widgets
 import traitlets
 from traitlets import TraitError
 
-from ..inspector import Inspector
-from ._base import Binding, close_owned, message_line, owning, show_message
+from ._base import Binding, as_source, close_owned, message_line, owning, show_message
 from .features import Features2D, kernel_shape, rank
 
 WHATS = ("outputs", "output-gradients", "weights", "weight-gradients")
@@ -51,9 +50,7 @@ class Explorer(widgets.VBox):
 
     def __init__(self, inspector, layer=None, what="outputs", *, input_data=None,
                  labels=None):
-        if not isinstance(inspector, Inspector):
-            inspector = Inspector(inspector, input_data, labels)
-        self.inspector = inspector
+        self.inspector = inspector = as_source(inspector, input_data, labels)
         self.view = None
         try:
             with owning(self):
