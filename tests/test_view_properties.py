@@ -177,6 +177,25 @@ def test_a_redraw_that_fails_on_refresh_is_shown_not_raised(zoo, monkeypatch):
     assert view.message.layout.display == "none"
 
 
+def test_a_change_that_fails_to_draw_after_its_check_is_undone(zoo, monkeypatch):
+    _, _, _, insp = zoo
+    view = RNNHeatmap(insp, "bigru", direction="backward")
+    state, data = snapshot(view)
+    redraw = view._redraw
+
+    def fails_on_gate(changed):
+        if "gate" in changed:
+            raise RuntimeError("the figure broke")
+        redraw(changed)
+
+    monkeypatch.setattr(view, "_redraw", fails_on_gate)
+    with pytest.raises(TraitError, match="the figure broke"):
+        view.set_controls(gate="r", direction="forward")
+    assert snapshot(view)[0] == state
+    assert_same(view.view_data(), data)
+    np.testing.assert_array_equal(view.heatmaps["recurrent"].mark.image, data["recurrent"])
+
+
 # -- controls offer what the layer supports -------------------------------------------
 def test_controls_offer_only_what_the_layer_supports(zoo):
     _, _, _, insp = zoo

@@ -258,7 +258,8 @@ class View(widgets.VBox):
         except Exception as e:
             at = "" if self.step is None else f" at step {self.step}"
             raise TraitError(f"{type(self).__name__} cannot show {self.mode} of layer "
-                             f"{self.layer!r}{at}: {e}") from e
+                             f"{self.layer!r}{at}: {e} (modes it offers: "
+                             f"{self.mode_choices(self.layer)})") from e
 
     def _check_choices(self, names):
         for name in names:
