@@ -418,3 +418,43 @@ def test_array_source_update_redraws(grads):
         source.outputs("lstm")
     w.close()
     assert not source._listeners   # closing the view let go of the source
+
+
+@pytest.mark.parametrize("call", [
+    lambda g: features_hist(g),
+    lambda g: features_hist_v2([[g[:2], g[2:3]]]),
+    lambda g: hist_clipped(g, bins=30),
+    lambda g: features_2D(g),
+])
+def test_closing_releases_every_widget(grads, call):
+    from ipywidgets.widgets.widget import _instances
+    before = set(_instances)
+    widget = call(grads)
+    assert set(_instances) - before
+    widget.close()
+    assert set(_instances) - before == set()
+
+
+def test_refused_widget_leaves_nothing_behind(grads):
+    from ipywidgets.widgets.widget import _instances
+    from seernn_widgets.views.histograms import ClippedHistogram
+    before = set(_instances)
+    with pytest.raises(Exception, match="peaks_to_clip"):
+        ClippedHistogram(grads, bins=3, peaks_to_clip=3)
+    assert set(_instances) - before == set()
+
+
+def test_array_source_conventions(grads):
+    source = ArraySource(grads.T, name="g", channel_axis=0)   # (channels, timesteps, samples)
+    np.testing.assert_array_equal(source.outputs("g"), grads)
+    assert source.output_shape(0) == grads.shape and source.batch_size == 6
+    assert source.weight_shapes("g") == [] and source.rnn_info("g") is None
+    assert source.mask("g") is None and source.layer("g") is None
+    with pytest.raises(ValueError, match="no gradients"):
+        source.gradients("g")
+    with pytest.raises(ValueError, match="no recorded steps"):
+        source.outputs("g", step=3)
+    with pytest.raises(ValueError, match="channel_axis must be 0 .* or -1"):
+        ArraySource(grads, channel_axis=1)
+    with pytest.raises(ValueError, match="real numbers"):
+        ArraySource(np.array([["a", "b"]]))

@@ -13,6 +13,8 @@ import numpy as np
 import traitlets
 from traitlets import TraitError
 
+from ._base import close_owned, owning
+
 
 SHARING = (False, True, "row", "col")
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -116,8 +118,17 @@ class HistogramGrid(widgets.VBox):
         self.groups_y = shared_groups(len(self.cells), self.n_columns, share_y)
         self.x_range = None if x_range is None else tuple(float(v) for v in x_range)
         self.center_zero, self.y_max = bool(center_zero), y_max
-        super().__init__()
-        self.bins = bins
+        self._owned = []
+        with owning(self):
+            super().__init__()
+            try:
+                self.bins = bins
+                self._build(title)
+            except BaseException:
+                self.close()
+                raise
+
+    def _build(self, title):
         self.heading = widgets.HTML(f"<b>{html.escape(title)}</b>" if title else "")
         self.heading.add_class("seernn-title")
         self._cells = [_Cell(height=150) for _ in self.cells]
@@ -131,6 +142,11 @@ class HistogramGrid(widgets.VBox):
         widgets.link((bins_control, "value"), (self, "bins"))
         self.children = [self.heading, self.grid, bins_control]
         self._redraw()
+
+    def close(self):
+        """Close every widget the grid made (figures, marks, scales, controls)."""
+        close_owned(self)
+        super().close()
 
     @traitlets.validate("bins")
     def _valid_bins(self, proposal):
@@ -197,9 +213,23 @@ class ClippedHistogram(widgets.VBox):
     def __init__(self, data, bins=10, peaks_to_clip=1, title=""):
         self.data = np.asarray(data).ravel()
         self._title = title
-        super().__init__()
-        with self.hold_trait_notifications():
-            self.bins, self.peaks_to_clip = bins, peaks_to_clip
+        self._owned = []
+        with owning(self):
+            super().__init__()
+            try:
+                with self.hold_trait_notifications():
+                    self.bins, self.peaks_to_clip = bins, peaks_to_clip
+                self._build()
+            except BaseException:
+                self.close()
+                raise
+
+    def close(self):
+        """Close every widget the histogram made."""
+        close_owned(self)
+        super().close()
+
+    def _build(self):
         self._cell = _Cell(height=300)
         self.annotation = widgets.HTML()
         self.annotation.add_class("seernn-clipped-peaks")
