@@ -38,8 +38,8 @@ class _FixedSource:
 
     def entry_name(self, _id):
         """The one entry's name, for that name or index 0."""
-        if isinstance(_id, str) and _id == self.name or (
-                isinstance(_id, (int, np.integer)) and not isinstance(_id, bool) and _id in (0, -1)):
+        index = isinstance(_id, (int, np.integer)) and not isinstance(_id, bool)
+        if (isinstance(_id, str) and _id == self.name) or (index and _id in (0, -1)):
             return self.name
         raise KeyError(f"{type(self).__name__} holds one entry, {self.name!r} "
                        f"(or index 0), got {_id!r}")
@@ -88,7 +88,9 @@ class ArraySource(_FixedSource):
         if data.ndim not in (2, 3):
             raise ValueError(f"an array source takes a 2-D (samples, units) or 3-D "
                              f"(samples, timesteps, channels) array; got shape {data.shape}")
-        if not np.issubdtype(data.dtype, np.number) or np.issubdtype(data.dtype, np.complexfloating):
+        if data.dtype == bool:
+            data = data.astype(np.float32)
+        if not (np.issubdtype(data.dtype, np.integer) or np.issubdtype(data.dtype, np.floating)):
             raise ValueError(f"an array source takes real numbers; got dtype {data.dtype}")
         if 0 in data.shape:
             raise ValueError(f"an array source needs at least one value; got shape {data.shape}")

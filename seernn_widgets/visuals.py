@@ -85,7 +85,7 @@ def _array(data, function, ndims, shapes):
         raise ValueError(f"{function} takes real numbers; got dtype {data.dtype}")
     if data.size == 0:
         raise ValueError(f"{function} needs at least one value; got shape {data.shape}")
-    return data
+    return data.astype(np.float32) if data.dtype == bool else data
 
 
 def _norm(norm, function):
@@ -297,7 +297,8 @@ def features_hist_v2(data, colnames=None, bins=100, xlims=None, ylim=None, cente
     (see-rnn features_hist_v2).
 
     Example:
-        features_hist_v2([[w1, w2]], colnames=['kernel', 'recurrent'])  # w1: (3, ...) -> 3 histograms
+        # one row, two cells; a (3, ...) array in a cell gives 3 histograms
+        features_hist_v2([[w1, w2]], colnames=['kernel', 'recurrent'])
     """
     function = "features_hist_v2"
     title = kwargs.pop("title", None)
@@ -368,7 +369,8 @@ def _parts(data, function):
         raise ValueError(f"{function} takes an array (or list) with one entry per subplot; "
                          f"got {type(data).__name__}") from None
     if not parts:
-        raise ValueError(f"{function} needs at least one entry to plot; got an empty {type(data).__name__}")
+        raise ValueError(f"{function} needs at least one entry to plot; got an empty "
+                         f"{type(data).__name__}")
     return parts
 
 
@@ -380,7 +382,8 @@ def _histogram_grid(function, cells, bins, columns, titles, share_xy, xlims, cen
         try:
             lo, hi = (float(v) for v in xlims)
         except (TypeError, ValueError):
-            raise ValueError(f"{function}: xlims must be None or (min, max), got {xlims!r}") from None
+            raise ValueError(f"{function}: xlims must be None or (min, max), "
+                             f"got {xlims!r}") from None
         if not lo < hi:
             raise ValueError(f"{function}: xlims must have min < max, got {xlims!r}")
         xlims = (lo, hi)

@@ -2,7 +2,6 @@
 see-rnn took and returns a widget whose `view_data()` is what see-rnn would
 have plotted, computed here independently with NumPy from arrays of a small
 real Keras model."""
-import inspect
 import warnings
 
 import ipywidgets
@@ -11,20 +10,10 @@ import numpy as np
 import pytest
 
 from seernn_widgets import get_gradients, get_outputs, get_rnn_weights
-from seernn_widgets.inspector import Inspector
-from seernn_widgets.sources import ArraySource, RNNWeightsSource
+from seernn_widgets.sources import ArraySource
 from seernn_widgets.visuals import (IgnoredArgumentsWarning, features_0D, features_1D,
                                     features_2D, features_hist, features_hist_v2, grid_shape,
                                     hist_clipped, rnn_heatmap, rnn_histogram)
-
-
-@pytest.fixture(autouse=True)
-def views_take_sources(monkeypatch):
-    """Until View.__init__ takes any source, not only an Inspector (the
-    one-line change in /work/notes/visuals-needs.md); a no-op after it."""
-    from seernn_widgets.views import _base
-    if "isinstance(inspector, Inspector)" in inspect.getsource(_base.View.__init__):
-        monkeypatch.setattr(_base, "Inspector", (Inspector, ArraySource, RNNWeightsSource))
 
 
 @pytest.fixture(scope="module")
