@@ -144,9 +144,10 @@ class Inspector:
 
     # -- what the views need to know, without computing ------------------------
     def output_shape(self, _id):
-        """Shape of the entry's output, the batch axis as the batch's size."""
-        shape = tuple(self.entry(_id).tensor.shape)
-        return (self.batch_size, *shape[1:])
+        """Shape of the entry's output on the batch, as computed (Keras'
+        symbolic shape can be wrong, e.g. for a Bidirectional whose backward
+        layer has other units)."""
+        return self.outputs(_id).shape
 
     def weight_names(self, _id):
         return [w.path for w in self.layer(_id).weights]
