@@ -285,8 +285,8 @@ class View(widgets.VBox):
                 for name, value in old.items():
                     setattr(self, name, value)
             self._redraw_quietly(frozenset(old))
-            raise TraitError(f"{type(self).__name__} could not draw {dict(changed=sorted(changed))}: "
-                             f"{e}; it shows the previous state") from e
+            raise TraitError(f"{type(self).__name__} could not draw the change of "
+                             f"{sorted(changed)}: {e}; it shows the previous state") from e
         self._sync_controls()
         self.show_message("")
 
