@@ -447,3 +447,116 @@ def test_array_source_conventions(grads):
         ArraySource(grads, channel_axis=1)
     with pytest.raises(ValueError, match="real numbers"):
         ArraySource(np.array([["a", "b"]]))
+
+
+# -- see-rnn 1.15.1's own test calls (tests/test_all.py), unchanged but for the model ---------
+@pytest.fixture(scope="module")
+def gru_net():
+    """see-rnn's test model, smaller: Input -> GRU(return_sequences) -> GRU -> Dense."""
+    keras.utils.set_random_seed(7)
+    rng = np.random.default_rng(7)
+    units, batch_shape = 3, (8, 20, 6)
+    ipt = keras.Input(batch_shape[1:])
+    h = keras.layers.GRU(units, return_sequences=True, activation="relu", name="gru")(ipt)
+    h = keras.layers.GRU(units, name="gru_1")(h)
+    model = keras.Model(ipt, keras.layers.Dense(units, name="dense")(h))
+    model.compile("adam", "mse")
+    x = rng.standard_normal(batch_shape).astype("float32")
+    y = rng.standard_normal((batch_shape[0], units)).astype("float32")
+    model.train_on_batch(x, y)
+    return model, x, y, get_gradients(model, 1, x, y)
+
+
+SEE_RNN_CALLS = {
+    "features_1D(outs[:1], show_y_zero)":
+        lambda m, x, y, g: features_1D(get_outputs(m, 1, x)[:1], show_y_zero=True),
+    "features_1D(outs[0])": lambda m, x, y, g: features_1D(get_outputs(m, 1, x)[0]),
+    "features_2D(outs)": lambda m, x, y, g: features_2D(get_outputs(m, 1, x)),
+    "features_1D(grads[0], **kwargs1)": lambda m, x, y, g: features_1D(
+        g[0], n_rows=None, show_xy_ticks=[0, 0], show_borders=True, max_timesteps=50,
+        title="grads"),
+    "features_1D(grads, **kwargs2)": lambda m, x, y, g: features_1D(
+        g, n_rows=2, show_xy_ticks=[1, 1], show_borders=False, max_timesteps=None),
+    "features_2D(grads[0], norm, show_colorbar)": lambda m, x, y, g: features_2D(
+        g[0], norm=(-.01, .01), show_colorbar=True, n_rows=None, max_timesteps=50),
+    "features_2D(grads, reflect_half)": lambda m, x, y, g: features_2D(
+        g, norm=None, reflect_half=True, n_rows=2),
+    "features_0D(grads_last, title)": lambda m, x, y, g: features_0D(
+        get_gradients(m, 2, x, y), marker="o", color=None, title="grads"),
+    "features_0D(grads_last, ylims)": lambda m, x, y, g: features_0D(
+        get_gradients(m, 2, x, y), marker="x", color="blue", ylims=(-.1, .1)),
+    "features_hist(grads, xlims, title)": lambda m, x, y, g: features_hist(
+        g, bins=100, xlims=(-.01, .01), title="Outs hists"),
+    "features_hist(grads, n_rows=4)": lambda m, x, y, g: features_hist(g, bins=100, n_rows=4),
+    "rnn_histogram(grads)": lambda m, x, y, g: rnn_histogram(
+        m, "gru", bins=100, input_data=x, labels=y, mode="grads"),
+    "rnn_heatmap(grads)": lambda m, x, y, g: rnn_heatmap(
+        m, "gru", input_data=x, labels=y, mode="grads"),
+    "rnn_histogram(weights)": lambda m, x, y, g: rnn_histogram(m, "gru", mode="weights", bins=100),
+    "rnn_heatmap(data=weights)": lambda m, x, y, g: rnn_heatmap(
+        m, 1, data=get_rnn_weights(m, 1)),
+    "features_1D(subplot_samples, tight)": lambda m, x, y, g: features_1D(
+        g, subplot_samples=True, tight=True, borderwidth=2, share_xy=False),
+    "features_1D(grads[0], annotations)": lambda m, x, y, g: features_1D(
+        g[0], subplot_samples=True, annotations=[1, "pi"], savepath="img.png"),
+    "features_2D(grads.T, n_rows=1.5)": lambda m, x, y, g: features_2D(
+        g.T, n_rows=1.5, tight=True, borderwidth=2),
+    "features_2D(grads.T[:, :, 0], auto)": lambda m, x, y, g: features_2D(
+        g.T[:, :, 0], norm="auto", savepath="img.png"),
+    "features_hist(annotations=[0])": lambda m, x, y, g: features_hist(
+        g, show_borders=False, borderwidth=1, annotations=[0], show_xy_ticks=[0, 0],
+        share_xy=(1, 1), title="grads", savepath="img.png"),
+    "features_hist_v2(colnames, side_annot)": lambda m, x, y, g: features_hist_v2(
+        list(g[:, :4, :3]), colnames=list("abcd"), show_borders=False, xlims=(-.01, .01),
+        ylim=100, borderwidth=1, show_xy_ticks=[0, 0], side_annot="row", share_xy=True,
+        title="Grads", savepath="img.png"),
+    "features_hist(center_zero)": lambda m, x, y, g: features_hist(
+        g, center_zero=True, xlims=(-1, 1), share_xy=0),
+    "features_hist_v2(center_zero)": lambda m, x, y, g: features_hist_v2(
+        list(g[:, :4, :3]), center_zero=True, xlims=(-1, 1), share_xy=(False, False)),
+    "rnn_histogram(equate_axes=2)": lambda m, x, y, g: rnn_histogram(
+        m, 1, show_xy_ticks=[0, 0], equate_axes=2, savepath="img.png"),
+    "rnn_histogram(equate_axes=False, configs)": lambda m, x, y, g: rnn_histogram(
+        m, 1, equate_axes=False, configs={"tight": dict(left=0, right=1)}),
+    "rnn_heatmap(normalize)": lambda m, x, y, g: rnn_heatmap(
+        m, 1, cmap=None, normalize=True, show_borders=False),
+    "rnn_heatmap(absolute_value)": lambda m, x, y, g: rnn_heatmap(
+        m, 1, cmap=None, norm="auto", absolute_value=True),
+    "rnn_heatmap(norm=None)": lambda m, x, y, g: rnn_heatmap(m, 1, norm=None),
+    "hist_clipped(grads, 2)": lambda m, x, y, g: hist_clipped(g, peaks_to_clip=2),
+    "hist_clipped(ax, annot_kw)": lambda m, x, y, g: hist_clipped(
+        g, peaks_to_clip=2, ax=None, annot_kw=dict(fontsize=15)),
+    "rnn_heatmap(input_data, mode=weights)": lambda m, x, y, g: rnn_heatmap(
+        m, 1, input_data=x, labels=y, mode="weights"),
+}
+
+
+@pytest.mark.parametrize("name", list(SEE_RNN_CALLS))
+def test_see_rnn_test_calls_run(gru_net, name):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IgnoredArgumentsWarning)
+        widget = SEE_RNN_CALLS[name](*gru_net)
+    assert isinstance(widget, ipywidgets.Widget) and widget.view_data() is not None
+    widget.close()
+
+
+SEE_RNN_ERRORS = {   # see-rnn's test_errors cases that are errors here too
+    "features_0D(3-D)": lambda m, x, y, g: features_0D(g),
+    "features_0D(4-D)": lambda m, x, y, g: features_0D(g[..., None]),
+    "features_1D(4-D)": lambda m, x, y, g: features_1D(g[..., None]),
+    "features_2D(4-D)": lambda m, x, y, g: features_2D(g[..., None]),
+    "rnn_heatmap(mode='coffee')": lambda m, x, y, g: rnn_heatmap(
+        m, 1, input_data=x, labels=y, mode="coffee"),
+    "rnn_heatmap(norm=(0, 1, 2))": lambda m, x, y, g: rnn_heatmap(m, 1, norm=(0, 1, 2)),
+    "rnn_heatmap(mode='grads')": lambda m, x, y, g: rnn_heatmap(m, 1, mode="grads"),
+    "rnn_histogram(data=outs)": lambda m, x, y, g: rnn_histogram(
+        m, 1, data=[get_outputs(m, 1, x)]),
+    "rnn_histogram(data=[1])": lambda m, x, y, g: rnn_histogram(m, 1, data=[1]),
+    "rnn_histogram(data=[[1]])": lambda m, x, y, g: rnn_histogram(m, 1, data=[[1]]),
+}
+
+
+@pytest.mark.parametrize("name", list(SEE_RNN_ERRORS))
+def test_see_rnn_error_calls_refused(gru_net, name):
+    with pytest.raises(ValueError):
+        SEE_RNN_ERRORS[name](*gru_net)
