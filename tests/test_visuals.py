@@ -560,3 +560,30 @@ SEE_RNN_ERRORS = {   # see-rnn's test_errors cases that are errors here too
 def test_see_rnn_error_calls_refused(gru_net, name):
     with pytest.raises(ValueError):
         SEE_RNN_ERRORS[name](*gru_net)
+
+
+# -- NaN / Inf: shown and counted, never binned or zeroed ---------------------------------------
+def test_nan_and_inf_counted(grads, net):
+    bad = grads.copy()
+    bad[0, 0, 0], bad[0, 1, 0], bad[3, 0, 1] = np.nan, np.inf, -np.inf
+    w = no_warning(features_2D, bad)
+    assert np.isnan(w.view_data()[0, 0]) and "NaN" in w.heatmap.figure.title
+    w.close()
+
+    w = no_warning(hist_clipped, bad, bins=12)
+    finite = bad[np.isfinite(bad)]
+    np.testing.assert_array_equal(w.view_data()["counts"], np.histogram(finite, bins=12)[0])
+    assert (w.view_data()["nan"], w.view_data()["inf"]) == (1, 2)
+    assert "NaN 1, Inf 2" in w._cell.figure.title
+    w.close()
+
+    model = net[0]
+    data = get_rnn_weights(model, "lstm")
+    data[1] = data[1].copy()
+    data[1][0, :3] = np.nan   # 3 NaN in the recurrent kernel's input gate
+    w = no_warning(rnn_histogram, model, "lstm", data=data, equate_axes=0, bins=10)
+    counts, _ = w.view_data()[("recurrent", "i")]
+    piece = np.split(data[1], 4, axis=-1)[0]
+    np.testing.assert_array_equal(counts, np.histogram(piece[np.isfinite(piece)], bins=10)[0])
+    assert "NaN 3" in w.cells[("recurrent", "i")].figure.title
+    w.close()
