@@ -150,6 +150,12 @@ class ArraySource(_FixedSource):
         self.entry_name(_id)
         return None
 
+    def describe(self, _id, mode):
+        """What a title calls the data: its name alone ('gradients', or the
+        user's title), since 'outputs' is only how the views file it."""
+        self.entry_name(_id)
+        return self.name
+
     def gradients(self, _id, mode="outputs", step=None):
         raise ValueError(f"{self.name!r} is an array as given: it has no gradients "
                          f"(it is shown as 'outputs')")
