@@ -587,3 +587,15 @@ def test_nan_and_inf_counted(grads, net):
     np.testing.assert_array_equal(counts, np.histogram(piece[np.isfinite(piece)], bins=10)[0])
     assert "NaN 3" in w.cells[("recurrent", "i")].figure.title
     w.close()
+
+
+def test_rnn_source_update_redraws(net):
+    model = net[0]
+    data = get_rnn_weights(model, "lstm")
+    w = no_warning(rnn_heatmap, model, "lstm", data=data)
+    w.inspector.update([a * 3 for a in data])
+    np.testing.assert_array_equal(w.view_data()["recurrent"], data[1] * 3)
+    with pytest.raises(ValueError, match=r"forward recurrent has shape \(16, 4\); layer 'lstm' "
+                                         r".* has \(4, 16\)"):
+        w.inspector.update([data[0], data[1].T, data[2]])
+    w.close()
