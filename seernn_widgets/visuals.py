@@ -21,6 +21,11 @@ they are named in one `IgnoredArgumentsWarning` per call, as are unknown
 ones (see-rnn raised on those). Where a widget shows one sample at a time
 (features_2D), grid arguments are named there too.
 
+The widgets are live over the arrays given (controls, and
+`widget.inspector.update(new_array)` redraws); rnn_histogram / rnn_heatmap
+fetch the layer's arrays once, as see-rnn did. To follow a model through
+training, give the widget classes an `Inspector` instead.
+
 Deliberate differences from see-rnn: `norm=None` centres the colours on 0
 like 'auto' (matplotlib stretched them to min..max); features_2D's
 `reflect_half` flips the second half of the channels along time for 3-D
