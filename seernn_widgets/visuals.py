@@ -22,7 +22,7 @@ ones (see-rnn raised on those). Where a widget shows one sample at a time
 (features_2D), grid arguments are named there too.
 
 The widgets are live over the arrays given: their controls re-slice them,
-and for the features_* and rnn_* ones `widget.inspector.update(new)`
+and for features_0D/1D/2D and rnn_* `widget.inspector.update(new)`
 redraws with new numbers. rnn_histogram / rnn_heatmap
 fetch the layer's arrays once, as see-rnn did. To follow a model through
 training, give the widget classes an `Inspector` instead.
