@@ -708,6 +708,16 @@ def nested_functional_two_outputs():
 
 
 @case
+def nested_called_twice():
+    """A nested model as a shared layer: "inner" and "inner#2"."""
+    inner = keras.Sequential([keras.Input((T, C)), L.GRU(3, name="inner_gru")], name="inner")
+    sub = L.Subtract(name="sub")
+    out = head()
+    return Net([seq(name="a"), seq(name="b")],
+               lambda call, a, b: call(out, call(sub, [call(inner, a), call(inner, b)])))
+
+
+@case
 def shared_encoder():
     enc = L.LSTM(U, name="enc")
     cat = L.Concatenate(name="cat")
@@ -844,6 +854,32 @@ def softmax_masked_cce():
 
 
 @case
+def sigmoid_output_feeds_another_output():
+    """A sigmoid output (its loss from logits) that another output also
+    reads: its gradient is the same loss written on it, through both paths."""
+    rnn = L.LSTM(U, name="lstm")
+    prob = L.Dense(2, activation="sigmoid", name="prob")
+    out = head(name="value")
+
+    def wire(call, x):
+        p = call(prob, call(rnn, x))
+        return [p, call(out, p)]
+    return Net([seq()], wire, loss=["binary_crossentropy", "mse"], loss_weights=[0.5, 2.0])
+
+
+@case
+def states_as_outputs():
+    """Encoder states are model outputs themselves (they reach the loss)."""
+    rnn = L.LSTM(U, return_sequences=True, return_state=True, name="rnn")
+    td = L.TimeDistributed(L.Dense(2), name="td")
+
+    def wire(call, x):
+        s, h, c = call(rnn, x)
+        return [call(td, s), h]
+    return Net([seq()], wire, loss=["mse", "mae"])
+
+
+@case
 def sample_weight_mse():
     return Net([seq()], sequential=[L.LSTM(U, name="lstm"), head()], sample_weight=True)
 
@@ -862,6 +898,16 @@ def regularizers():
                recurrent_regularizer=reg.L1(0.05), bias_regularizer=reg.L2(0.2), name="lstm"),
         L.GRU(3, kernel_regularizer=reg.L1L2(0.02, 0.03), name="gru"),
         head(kernel_regularizer=reg.L2(0.3))])
+
+
+@case
+def regularizers_softmax():
+    """Regularization with a softmax output: its own-loss gradient must not
+    count the regularizers twice."""
+    reg = keras.regularizers
+    return Net([seq()], sequential=[L.GRU(U, kernel_regularizer=reg.L2(0.2), name="gru"),
+                                    head(3, activation="softmax", kernel_regularizer=reg.L2(0.3))],
+               loss="categorical_crossentropy")
 
 
 @case
