@@ -415,11 +415,14 @@ def test_array_source_update_redraws(grads):
     lambda g: hist_clipped(g, bins=30),
     lambda g: features_2D(g),
 ])
-def test_closing_releases_every_widget(grads, call):
+def test_displayable_and_closing_releases_every_widget(grads, call):
+    from ipywidgets.embed import dependency_state, embed_data
     from ipywidgets.widgets.widget import _instances
     before = set(_instances)
     widget = call(grads)
-    assert set(_instances) - before
+    state = dependency_state(widget)   # what a notebook (or an HTML export) gets
+    assert embed_data(views=[widget], state=state)["view_specs"][0]["model_id"] == widget.model_id
+    assert set(state) <= set(_instances) - before
     widget.close()
     assert set(_instances) - before == set()
 
