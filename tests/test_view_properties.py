@@ -333,6 +333,11 @@ def random_step(rng, views, model, x, y, insp, counts):
         counts["refused"] += 1
         assert snapshot(view)[0] == state, (view, name, value)
         assert_same(view.view_data(), data, f"{view!r}.{name}={value!r}")
+        # what refresh() asks of the view, without a new pass (real refreshes
+        # come at random): it redraws without complaint
+        inner = view.view if isinstance(view, Explorer) else view
+        inner._on_refresh(insp)
+        assert inner.message.layout.display == "none", inner.message.value
     else:
         counts["accepted"] += 1
     assert_controls_show_state(view)
