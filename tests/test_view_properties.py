@@ -250,7 +250,8 @@ def test_rnn_views_refuse_a_bidirectional_of_two_layouts(rng):
     for cls in (RNNHeatmap, RNNHistogram):
         with pytest.raises(TraitError, match=r"LSTM\(3\).*GRU\(3\)"):
             cls(insp, "mix")
-        view = cls(insp, "tail")
+        view = cls(insp)
+        assert view.layer == "tail" and view.control_widgets["layer"].options == ("tail",)
         assert_refused(view, layer="mix")
     Features2D(insp, "mix", direction="backward")        # outputs split by units: fine
 

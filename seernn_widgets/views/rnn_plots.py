@@ -43,10 +43,11 @@ class _RNNView(View):
     gate = traitlets.Unicode("all")
 
     def layer_choices(self):
-        """Each recurrent layer once (its first entry: 'enc', not 'enc[1]')."""
+        """Each recurrent layer once (its first entry: 'enc', not 'enc[1]'),
+        but no Bidirectional of two layouts (see `_coerce`)."""
         infos = {name: self.inspector.rnn_info(name) for name in self.inspector.layer_names}
         names = [name for name, info in infos.items()
-                 if info is not None and name == info.layer_name]
+                 if info is not None and name == info.layer_name and info.same_layout]
         if not names:
             raise ValueError(
                 f"{type(self).__name__} needs an LSTM, GRU or SimpleRNN layer (or a "
