@@ -78,8 +78,9 @@ class Checker:
             return
         except Exception as exc:  # noqa: BLE001
             return self.fail(entry, what, f"expected {error_name}, raised " + _line(exc))
-        shape = getattr(value, "shape", None)
-        self.fail(entry, what, f"expected {error_name}, returned {type(value).__name__} {shape}")
+        got = (f"a list of {len(value)}" if isinstance(value, list)
+               else f"{type(value).__name__} {getattr(value, 'shape', '')}")
+        self.fail(entry, what, f"expected {error_name}, returned {got}")
 
 
 def check_entry(c, insp, entry, wgrads, absent):

@@ -59,7 +59,7 @@ class Net:
     loss: object = "mse"
     loss_weights: object = None
     labels_as: str = "auto"      # "dict": labels keyed by output name
-    sample_weight: bool = False
+    sample_weight: object = False   # True: one per sample; "temporal": (batch, timesteps)
     dict_inputs: bool = False
     mixed: bool = False          # built under the mixed_float16 policy
 
@@ -161,7 +161,10 @@ def labels(model, net, x, rng):
 
 
 def sample_weights(net, rng):
-    return rng.uniform(0.2, 2.0, B).astype("float32") if net.sample_weight else None
+    if not net.sample_weight:
+        return None
+    shape = (B, T) if net.sample_weight == "temporal" else (B,)
+    return rng.uniform(0.2, 2.0, shape).astype("float32")
 
 
 # -- the independent reference --------------------------------------------------
@@ -476,10 +479,12 @@ def masking_first_lstm():
 
 @case
 def masking_gru_sequence_loss():
-    """The mask reaches the loss (a masked sequence output)."""
+    """The mask reaches the loss (a masked sequence output), with per-timestep
+    sample weights (Keras cannot broadcast per-sample ones against the mask)."""
     return Net([seq("padded")], sequential=[L.Masking(name="masking"),
                                             L.GRU(U, return_sequences=True, name="gru"),
-                                            L.TimeDistributed(L.Dense(2), name="td")])
+                                            L.TimeDistributed(L.Dense(2), name="td")],
+               sample_weight="temporal")
 
 
 @case
