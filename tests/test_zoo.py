@@ -10,12 +10,8 @@ import numpy as np
 import pytest
 
 import seernn_widgets
+import zoo
 from seernn_widgets import Inspector
-
-try:
-    from . import zoo
-except ImportError:
-    import zoo
 
 NoGradientError = getattr(seernn_widgets, "NoGradientError", None)
 FrozenLayerError = getattr(seernn_widgets, "FrozenLayerError", None)
