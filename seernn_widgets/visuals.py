@@ -475,6 +475,11 @@ def _rnn_source(function, model, _id, layer, input_data, labels, mode, data,
     if not rnn.is_recurrent(layer):
         raise ValueError(f"{function}: layer {layer.name!r} is a {type(layer).__name__}; "
                          f"it takes an LSTM, GRU or SimpleRNN layer (or a Bidirectional of one)")
+    info = rnn.info(layer)
+    if not info.same_layout:
+        raise ValueError(f"{function}: layer {layer.name!r}'s directions differ "
+                         f"({info.describe()}), so they cannot share one plot; pass one "
+                         f"direction, e.g. layer=model.get_layer({layer.name!r}).forward_layer")
     if data is None and kind == "gradients":
         if input_data is None or labels is None:
             raise ValueError(f"{function}: mode='grads' needs input_data and labels "

@@ -602,3 +602,20 @@ def test_rnn_source_update_redraws(net):
                                          r".* has \(4, 16\)"):
         w.inspector.update([data[0], data[1].T, data[2]])
     w.close()
+
+
+def test_rnn_bidirectional_of_two_layouts():
+    ipt = keras.Input((5, 2))
+    backward = keras.layers.GRU(2, return_sequences=True, go_backwards=True)
+    h = keras.layers.Bidirectional(keras.layers.LSTM(3, return_sequences=True),
+                                   backward_layer=backward, name="mixed")(ipt)
+    model = keras.Model(ipt, keras.layers.Dense(1)(h))
+    with pytest.raises(ValueError, match=r"directions differ \(LSTM\(3\) forward, GRU\(2\) "
+                                         r"backward\).*forward_layer"):
+        rnn_heatmap(model, "mixed")
+    layer = model.get_layer("mixed").backward_layer   # one direction at a time works
+    w = no_warning(rnn_histogram, model, None, layer=layer, equate_axes=0, bins=5)
+    kernel = layer.cell.kernel.numpy()
+    np.testing.assert_array_equal(w.view_data()[("input", "z")][0],
+                                  np.histogram(np.split(kernel, 3, axis=-1)[0], bins=5)[0])
+    w.close()
