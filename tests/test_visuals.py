@@ -619,3 +619,17 @@ def test_rnn_bidirectional_of_two_layouts():
     np.testing.assert_array_equal(w.view_data()[("input", "z")][0],
                                   np.histogram(np.split(kernel, 3, axis=-1)[0], bins=5)[0])
     w.close()
+
+
+def test_rnn_frozen_layer_weights_yes_gradients_no(rng):
+    ipt = keras.Input((5, 2))
+    frozen = keras.layers.GRU(2, name="frozen")
+    frozen.trainable = False
+    model = keras.Model(ipt, keras.layers.Dense(1)(frozen(ipt)))
+    model.compile("adam", "mse")
+    x, y = rng.standard_normal((3, 5, 2)), rng.standard_normal((3, 1))
+    w = no_warning(rnn_heatmap, model, "frozen")
+    np.testing.assert_array_equal(w.view_data()["input"], frozen.cell.kernel.numpy())
+    w.close()
+    with pytest.raises(ValueError, match=r"'frozen' is frozen \(trainable=False\)"):
+        rnn_histogram(model, "frozen", input_data=x, labels=y, mode="grads")
