@@ -197,35 +197,39 @@ class Engine:
         with tf.GradientTape() as tape:
             y_pred, outs = self._forward(x, tape)
             loss = self._loss(x, y, y_pred, sample_weight)
-            # Keras computes a cross-entropy on a softmax/sigmoid output from
-            # its logits, so the loss has no gradient w.r.t. that output: take
-            # it from the same loss written on the output itself (a copy
-            # without the logits, cut from the graph, so one gradient call of
-            # the sum gives both)
-            flat_pred = tree.flatten(y_pred)
-            via_logits = [hasattr(t, "_keras_logits") for t in flat_pred]
-            own, own_loss = [], 0.0
-            if any(via_logits):
-                own = [tf.stop_gradient(t) for t in flat_pred]
-                for copy, t in zip(own, flat_pred):   # the loss masks as fit's does
-                    set_keras_mask(copy, get_keras_mask(t))
-                tape.watch(own)
-                own_loss = self._loss(x, y, tree.pack_sequence_as(y_pred, own), sample_weight)
-            total = loss + own_loss
         floating = [i for i, t in enumerate(outs) if t.dtype.is_floating]
-        grads, weight_grads, own_grads = tape.gradient(
-            total, [[outs[i] for i in floating], weights, own])
+        grads, weight_grads = tape.gradient(loss, [[outs[i] for i in floating], weights])
         out_grads = [None] * len(outs)   # integer outputs have none
         for i, grad in zip(floating, grads):
             out_grads[i] = grad
-        if own:
-            out_grads = [next((g for t, g, v in zip(flat_pred, own_grads, via_logits)
-                               if v and t is out), grad)
-                         for out, grad in zip(outs, out_grads)]
+        for i, own in self._own_gradients(x, y, y_pred, sample_weight, outs).items():
+            out_grads[i] = own if out_grads[i] is None else out_grads[i] + own
         return ([_widen(t) for t in outs],
                 [_widen(g) for g in out_grads],
                 [_widen(_dense(g)) for g in weight_grads],
                 _widen(loss), [_mask(t) for t in outs])
+
+    def _own_gradients(self, x, y, y_pred, sample_weight, outs):
+        """{entry index: gradient} for the model outputs whose loss Keras
+        computes from logits (a cross-entropy on a softmax/sigmoid output):
+        that loss never reads the output, so `fit`'s graph has no gradient
+        for it. This is the gradient of the same loss written on the output
+        itself (a copy cut from the graph, on a tape of its own, so nothing
+        else, e.g. a regularizer, is counted twice); the caller adds the
+        paths through other layers."""
+        flat_pred = tree.flatten(y_pred)
+        if not any(hasattr(t, "_keras_logits") for t in flat_pred):
+            return {}
+        copies = [tf.stop_gradient(t) for t in flat_pred]
+        for copy, t in zip(copies, flat_pred):   # the loss masks as fit's does
+            set_keras_mask(copy, get_keras_mask(t))
+        with tf.GradientTape(watch_accessed_variables=False) as tape:
+            tape.watch(copies)
+            loss = self._loss(x, y, tree.pack_sequence_as(y_pred, copies), sample_weight)
+        grads = tape.gradient(loss, copies)
+        return {i: grad for i, out in enumerate(outs)
+                for t, copy, grad in zip(flat_pred, copies, grads)
+                if t is out and hasattr(t, "_keras_logits") and grad is not None}
 
     # -- state that a pass may touch, saved and put back ---------------------
     def _volatile_variables(self):

@@ -136,3 +136,32 @@ def resolve_layers(model, _id, wildcard=output_layers):
     if isinstance(_id, list):
         return [find_layer(model, one) for one in _id], False
     return [find_layer(model, _id)], True
+
+
+def _losses_by_output(model):
+    """The compiled loss of each model output, in `model.outputs` order
+    (None: that output has no loss)."""
+    graph = graph_of(model)
+    outputs = list(graph.outputs)
+    loss = getattr(getattr(model, "_compile_loss", None), "_user_loss", None)
+    if isinstance(loss, dict):
+        names = [t._keras_history.operation.name for t in outputs]
+        return [loss.get(name) for name in names]
+    if isinstance(loss, (list, tuple)) and len(loss) == len(outputs):
+        return list(loss)
+    return [loss] * len(outputs)
+
+
+def loss_ancestors(model):
+    """ids of the symbolic tensors on a path to an output that has a loss."""
+    graph = graph_of(model)
+    todo = [t for t, loss in zip(graph.outputs, _losses_by_output(model)) if loss is not None]
+    seen = set()
+    while todo:
+        tensor = todo.pop()
+        if id(tensor) in seen:
+            continue
+        seen.add(id(tensor))
+        operation, node_index, _ = tensor._keras_history
+        todo += operation._inbound_nodes[node_index].input_tensors
+    return seen

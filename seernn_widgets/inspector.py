@@ -70,6 +70,7 @@ class Inspector:
         _data.check_inputs(self.x, model)
         self._check_labels()
         self._entries = None     # _layers.entries(model), on first use
+        self._reaching = None    # ids of the symbolic tensors the loss depends on
         self.compute_count = 0   # forward(+backward) passes run so far
         self._snapshot = {}      # what was computed since the last change
         self._level = 0          # index in LEVELS of the most ever asked for
@@ -164,6 +165,15 @@ class Inspector:
         """Whether the layer has weights and none of them is trainable."""
         layer = self.layer(_id)
         return bool(layer.weights) and not layer.trainable_variables
+
+    def reaches_loss(self, _id):
+        """Whether the entry's output is on a path to the loss, read off the
+        graph (no pass): False for an unused state, attention scores nobody
+        reads, an output compiled with loss None, or without labels/loss."""
+        if self._reaching is None:
+            self._reaching = _layers.loss_ancestors(self.model) if self._has_loss() else set()
+        tensor = self.entry(_id).tensor
+        return id(tensor) in self._reaching and "float" in str(tensor.dtype)
 
     def has_weight_gradients(self, _id):
         return bool(self.layer(_id).trainable_variables)

@@ -86,7 +86,11 @@ class RNNInfo:
     layouts: tuple = ()         # ((direction, CellLayout), ...)
 
     def layout(self, direction):
-        return dict(self.layouts)[direction]
+        if direction not in self.directions:
+            raise ValueError(f"direction must be one of {list(self.directions)} for layer "
+                             f"{self.layer_name!r}, got {direction!r}")
+        return dict(self.layouts).get(direction) or CellLayout(
+            self.cell, self.units, self.gates, self.kernels)   # every direction alike
 
     @property
     def same_layout(self):
