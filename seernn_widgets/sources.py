@@ -12,6 +12,8 @@ docstrings) without a model pass.
 
 `update(...)` replaces the numbers and redraws every view over the source.
 """
+import dataclasses
+
 import numpy as np
 
 from . import rnn
@@ -198,11 +200,10 @@ def rnn_arrays(info, data, shapes):
 
 def _without_bias(info):
     """`info` with the biases left out of every direction's kernels."""
-    layouts = tuple((d, rnn.CellLayout(lay.cell, lay.units, lay.gates,
-                                       tuple(k for k in lay.kernels if k != "bias")))
-                    for d, lay in info.layouts)
-    return rnn.RNNInfo(info.layer_name, info.cell, info.units, info.gates, info.directions,
-                       layouts[0][1].kernels, info.merge_mode, info.return_sequences, layouts)
+    def unbiased(layout):
+        return dataclasses.replace(layout, kernels=tuple(k for k in layout.kernels if k != "bias"))
+    layouts = tuple((d, unbiased(info.layout(d))) for d in info.directions)
+    return dataclasses.replace(info, kernels=layouts[0][1].kernels, layouts=layouts)
 
 
 class RNNWeightsSource(_FixedSource):
