@@ -2,8 +2,8 @@
 
 LSTM(256, return_sequences=True) -> LSTM(256), x (16, 100, 16). Prints medians
 measured in one run and their ratio (machines here are noisy: compare ratios).
-The warm-up makes the engine XLA-compile its passes, as it does from the third
-pass on in live training (`_engine.JIT_AFTER`).
+The warm-up trains, so the engine XLA-compiles its passes, as it does for
+live refreshes during training (`_engine.Engine._call`).
 """
 import os
 import statistics

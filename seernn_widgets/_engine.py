@@ -96,7 +96,10 @@ def held_interrupts():
             previous(*received[0])
 
 
-JIT_AFTER = 3   # passes of one engine before its bodies are XLA-compiled
+def _step(model):
+    """The optimizer's iteration count (None without an optimizer)."""
+    optimizer = getattr(model, "optimizer", None)
+    return None if optimizer is None else int(optimizer.iterations.numpy())
 
 
 class NotCompiledError(RuntimeError):
@@ -117,7 +120,8 @@ class Engine:
         self.trainable = list(model.trainable_variables)
         self._compile_loss = None   # see _private_compile_loss
         self.jit = False            # see _call
-        self.passes = 0
+        self._xla_tried = False
+        self._made_at_step = _step(model)
         self._traced = {body: self._trace(body, False) for body in (self._outputs, self._full)}
 
     @staticmethod
@@ -247,18 +251,19 @@ class Engine:
                             if v.path.endswith("seed_generator_state")]
 
     def _call(self, body, *args):
-        """Run a traced body. From the `JIT_AFTER`th pass on (live refreshes
-        during training) the bodies are compiled by XLA, which makes a pass
-        about 1.6x faster on CPU but costs seconds to compile, too much for
-        one look; where XLA cannot compile one of the model's ops, they stay
-        plain."""
-        self.passes += 1
-        if self.passes == JIT_AFTER:
+        """Run a traced body. Once the model has trained since this engine
+        was made (live refreshes during `fit`), the bodies are compiled by
+        XLA: a pass is about 1.6x faster on CPU, but compiling costs seconds,
+        too much for one look, and XLA rounds differently (~1e-7), which must
+        not show as two values for the same weights. Where XLA cannot compile
+        the model, passes stay plain."""
+        if not self._xla_tried and _step(self.model) != self._made_at_step:
+            self._xla_tried = True
             xla = {b: self._trace(b, True) for b in self._traced}
             try:
                 result = self._run(xla[body], *args)
-            except tf.errors.OpError:
-                return self._run(self._traced[body], *args)   # a data error raises again
+            except Exception:   # noqa: BLE001 - plain raises again if the data is at fault
+                return self._run(self._traced[body], *args)
             self.jit, self._traced = True, xla
             return result
         return self._run(self._traced[body], *args)

@@ -274,3 +274,35 @@ def test_ctrl_c_during_training_mode_passes_never_leaves_the_model_changed(rng):
             timer.join()
         assert_same_state(before, model_state(model))
     assert interrupted == 25
+
+
+class _NumpySquare(keras.layers.Layer):
+    """An op XLA cannot compile (tf.numpy_function)."""
+
+    def call(self, x):
+        y = tf.numpy_function(lambda a: a * a, [x], tf.float32, stateful=False)
+        return tf.ensure_shape(y, x.shape) + 0.0 * x
+
+
+@pytest.mark.parametrize("xla_able", [True, False])
+def test_live_refreshes_after_training_are_compiled_by_xla_where_possible(rng, xla_able):
+    layers = [keras.Input((6, 3)), keras.layers.LSTM(4, return_sequences=True, name="lstm")]
+    layers += [] if xla_able else [_NumpySquare(name="numpy")]
+    model = keras.Sequential(layers + [keras.layers.GlobalAveragePooling1D(),
+                                       keras.layers.Dense(2, name="dense")])
+    model.compile("adam", "mse")
+    x = rng.standard_normal((4, 6, 3)).astype("float32")
+    y = rng.standard_normal((4, 2)).astype("float32")
+    insp = Inspector(model, x, y)
+    first = insp.gradients("lstm")
+    assert np.array_equal(Inspector(model, x, y).gradients("lstm"), first)  # plain, same
+    model.fit(x, y, verbose=0)
+    insp.refresh()
+    got = insp.gradients("lstm", "weights")
+    from seernn_widgets import _engine
+    assert _engine.engine_for(model).jit == xla_able
+    with tf.GradientTape() as tape:
+        loss = model.compute_loss(x=x, y=y, y_pred=model(x))
+    want = tape.gradient(loss, model.get_layer("lstm").trainable_variables)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-7)
