@@ -27,7 +27,7 @@ from . import _layers, rnn
 from .inspector import GRADIENT_MODES, Inspector, NoGradientError, check_choice
 from .stats import detect_nans  # noqa: F401  (re-exported)
 
-_N_GATES = {keras.layers.LSTMCell: 4, keras.layers.GRUCell: 3}
+_GATES = {keras.layers.LSTMCell: "ifco", keras.layers.GRUCell: "zrh"}   # see-rnn's order
 
 
 # -- which layers an `_id` names -----------------------------------------------
@@ -81,6 +81,29 @@ def _requested_layers(model, _id, layer):
         return layers, len(layers) == 1
     ids = _as_list(_id)
     return [found for _, found in _find_layers(model, ids)], len(ids) == 1
+
+
+def get_layer(model, _id):
+    """The layer(s) `_id` names: one id -> the layer, else a list.
+
+    Example:
+        get_layer(model, 'gru')          # the earliest layer whose name contains 'gru'
+        get_layer(model, ['gru', 3])     # [model.layers[3], that layer]: indices first
+    """
+    layers, one = _requested_layers(model, _id, None)
+    return layers[0] if one else layers
+
+
+def get_full_name(model, _id):
+    """The full name(s) of the layer(s) `_id` names, as `get_layer` finds them.
+
+    Example:
+        get_full_name(model, 'bidir')    # 'bidirectional'
+        get_full_name(model, [1, 2])     # ['lstm', 'bidirectional']
+    """
+    layers, one = _requested_layers(model, _id, None)
+    names = [layer.name for layer in layers]
+    return names[0] if one else names
 
 
 def _returned(pairs, one_requested, as_dict):
@@ -282,13 +305,17 @@ def get_weights(model, _id, omit_names=None, as_tensors=False, as_dict=False):
     return _returned(pairs, len(ids) == 1, as_dict)
 
 
+def _gates_of(cell):
+    return next((g for cls, g in _GATES.items() if isinstance(cell, cls)), "")
+
+
 def _cell_weights(cell, as_tensors, concat_gates):
     """[kernel, recurrent_kernel(, bias)] of one cell, each per gate unless
     `concat_gates`; per gate, a GRU's bias is its input bias (see-rnn's
     `input_bias_z`, ...)."""
     kinds = ["kernel", "recurrent_kernel"] + (["bias"] if cell.use_bias else [])
     variables = [getattr(cell, kind) for kind in kinds]
-    n_gates = next((n for cls, n in _N_GATES.items() if isinstance(cell, cls)), 0)
+    n_gates = len(_gates_of(cell))
     if not concat_gates and not n_gates:
         warnings.warn(f"{type(cell).__name__} is not a gated RNN; fetching per "
                       f"concat_gates=True instead", stacklevel=3)
@@ -372,3 +399,103 @@ def weights_norm(model, _id, _dict=None, stat_fns=(np.max, np.mean),
             print(f"{l_idx} " + " -- ".join(", ".join(f"{s[-1]:.4f}" for s in w_stats)
                                             for w_stats in per_weight))
     return stats
+
+
+# -- weight penalties ----------------------------------------------------------------
+def _penalized(model):
+    """[(variable, (l1, l2))] for every weight with an L1, L2 or L1L2
+    regularizer, in model order (each variable once)."""
+    found, seen = [], set()
+    for layer in model.layers:
+        for v in layer.weights:
+            reg = getattr(v, "regularizer", None)
+            if reg is None or id(v) in seen:
+                continue
+            seen.add(id(v))
+            if not isinstance(reg, (keras.regularizers.L1, keras.regularizers.L2,
+                                    keras.regularizers.L1L2)):
+                warnings.warn(f"weight {v.path!r} has a {type(reg).__name__} regularizer, "
+                              f"not L1/L2/L1L2: left out of the weight penalties",
+                              stacklevel=3)
+                continue
+            found.append((v, (float(getattr(reg, "l1", 0.0)), float(getattr(reg, "l2", 0.0)))))
+    return found
+
+
+def get_weight_penalties(model):
+    """{weight path: (l1, l2)} of every weight regularized with L1, L2 or
+    L1L2 (all-zero penalties left out); frozen weights included.
+
+    Example:
+        get_weight_penalties(model)   # {'gru/gru_cell/kernel': (0.0001, 0.0), ...}
+    """
+    return {v.path: penalty for v, penalty in _penalized(model) if any(penalty)}
+
+
+def weight_loss(model):
+    """The sum of the weight penalties of the trainable weights: what Keras
+    adds to the loss for weight regularizers (activity regularizers are
+    not weight penalties). 0.0 if there are none.
+
+    Example:
+        weight_loss(model)   # == float(sum(model.losses)) without activity regularizers
+    """
+    trainable = {id(v) for v in model.trainable_weights}
+    loss = 0.0
+    for v, (l1, l2) in _penalized(model):
+        if id(v) in trainable:
+            w = v.numpy().astype("float64")
+            loss += l1 * np.sum(np.abs(w)) + l2 * np.sum(np.square(w))
+    return float(loss)
+
+
+# -- RNN summary -----------------------------------------------------------------------
+def _cudnn_blockers(rnn_layer):
+    """Why a Keras 3 LSTM/GRU layer cannot run the cuDNN kernel (on a GPU,
+    TensorFlow backend); [] if it can."""
+    cell = rnn_layer.cell
+    name = lambda fn: getattr(fn, "__name__", repr(fn))  # noqa: E731
+    reasons = {
+        "use_cudnn=False": rnn_layer.use_cudnn is False,
+        f"activation={name(cell.activation)}": name(cell.activation) != "tanh",
+        f"recurrent_activation={name(cell.recurrent_activation)}":
+            name(cell.recurrent_activation) != "sigmoid",
+        "unroll=True": rnn_layer.unroll,
+        "use_bias=False": not cell.use_bias,
+        "reset_after=False": not getattr(cell, "reset_after", True),
+        f"recurrent_dropout={cell.recurrent_dropout}": cell.recurrent_dropout,
+    }
+    return [reason for reason, blocks in reasons.items() if blocks]
+
+
+def rnn_summary(layer):
+    """Print an RNN layer's weights (path and shape) and their per-gate
+    shapes, as see-rnn printed them under `keras` 2; for a Bidirectional,
+    the forward layer's, then the backward's. LSTM and GRU layers also say
+    whether Keras 3 can run them on the cuDNN kernel.
+
+    Example:
+        rnn_summary(model.layers[1])
+    """
+    cells = rnn.cells(layer)
+    for direction, cell in cells.items():
+        if len(cells) == 2:
+            print(f"// {direction.upper()} LAYER")
+        part = getattr(layer, f"{direction}_layer", layer)
+        if isinstance(part, (keras.layers.LSTM, keras.layers.GRU)):
+            blockers = _cudnn_blockers(part)
+            print("cuDNN-compatible:", "True" if not blockers else
+                  f"False ({', '.join(blockers)})")
+        gates = _gates_of(cell)
+        is_gru = isinstance(cell, keras.layers.GRUCell)
+        rows = [(v.path, tuple(v.shape), kind) for kind in ("kernel", "recurrent_kernel", "bias")
+                if (v := getattr(cell, kind, None)) is not None]
+        if is_gru and cell.use_bias:   # see-rnn's input_bias: row 0 of a reset_after bias
+            rows.append(("input_bias", tuple(cell.bias.shape[-1:]), "input_bias"))
+        for label, shape, kind in rows:
+            print(label, f"-- shape={shape}")
+            if gates and not (is_gru and kind == "bias"):
+                gate_shape = shape[:-1] + (shape[-1] // len(gates),)
+                for gate in gates:
+                    print(f"{kind}_{gate} -- shape={gate_shape}")
+            print()

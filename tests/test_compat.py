@@ -94,3 +94,94 @@ def test_detect_nans():
     tiny = np.ones(10000)
     tiny[:3] = np.inf
     assert detect_nans(tiny) == "3 Inf"
+
+
+# -- get_weight_penalties / weight_loss / rnn_summary on Keras 3 -----------------------
+from keras.regularizers import L1, L2, L1L2   # noqa: E402
+
+from seernn_widgets.compat import get_weight_penalties, rnn_summary, weight_loss  # noqa: E402
+
+
+def regularized_model(activity=True):
+    """Every kind of L1/L2/L1L2 weight penalty, a frozen regularized layer and
+    an activity regularizer; trained once so no penalized weight is zero."""
+    keras.utils.set_random_seed(3)
+    ipt = keras.Input((5, 3), name="x")
+    h = keras.layers.Conv1D(4, 2, kernel_regularizer=L2(2e-2), bias_regularizer=L1(3e-2),
+                            name="conv")(ipt)
+    h = keras.layers.LSTM(3, return_sequences=True, kernel_regularizer=L1L2(1e-2, 2e-2),
+                          recurrent_regularizer=L1(4e-2), name="lstm")(h)
+    frozen = keras.layers.Dense(3, kernel_regularizer=L2(5e-2), name="frozen")
+    h = frozen(h)
+    h = keras.layers.GRU(2, activity_regularizer=L2(1.0) if activity else None, name="gru")(h)
+    out = keras.layers.Dense(1, bias_regularizer=L1L2(0.0, 0.0), name="out")(h)
+    model = keras.Model(ipt, out)
+    frozen.trainable = False
+    model.compile("sgd", "mse")
+    rng = np.random.default_rng(3)
+    model.train_on_batch(rng.standard_normal((4, 5, 3)), rng.standard_normal((4, 1)))
+    return model
+
+
+def expected_weight_loss(model):
+    """The penalties of regularized_model's trainable weights, in NumPy."""
+    w = {v.path: v.numpy().astype("float64") for v in model.weights}
+    return (2e-2 * np.square(w["conv/kernel"]).sum() + 3e-2 * np.abs(w["conv/bias"]).sum()
+            + 1e-2 * np.abs(w["lstm/lstm_cell/kernel"]).sum()
+            + 2e-2 * np.square(w["lstm/lstm_cell/kernel"]).sum()
+            + 4e-2 * np.abs(w["lstm/lstm_cell/recurrent_kernel"]).sum())
+
+
+def test_weight_penalties_read_every_l1_l2_regularizer_not_activity():
+    model = regularized_model()
+    assert get_weight_penalties(model) == {
+        "conv/kernel": (0.0, 2e-2), "conv/bias": (pytest.approx(3e-2), 0.0),
+        "lstm/lstm_cell/kernel": (1e-2, 2e-2),
+        "lstm/lstm_cell/recurrent_kernel": (pytest.approx(4e-2), 0.0),
+        "frozen/kernel": (0.0, 5e-2)}   # all-zero L1L2 left out, frozen kept (see-rnn)
+    assert weight_loss(model) == pytest.approx(expected_weight_loss(model), rel=1e-6)
+
+
+def test_weight_loss_is_what_keras_adds_for_weights():
+    model = regularized_model(activity=False)
+    assert weight_loss(model) == pytest.approx(expected_weight_loss(model), rel=1e-6)
+    assert weight_loss(model) == pytest.approx(float(sum(model.losses)), rel=1e-5)
+
+
+def test_weight_loss_of_an_unregularized_model_is_zero(setup):
+    model, *_ = setup
+    assert get_weight_penalties(model) == {} and weight_loss(model) == 0.0
+
+
+def test_other_regularizers_are_left_out_with_a_warning():
+    layer = keras.layers.Dense(2, kernel_regularizer=keras.regularizers.OrthogonalRegularizer(),
+                               bias_regularizer=L2(0.5), name="ortho")
+    model = keras.Sequential([keras.Input((3,)), layer])
+    with pytest.warns(UserWarning, match="OrthogonalRegularizer"):
+        assert get_weight_penalties(model) == {layer.bias.path: (0.0, 0.5)}
+
+
+def test_rnn_summary_cudnn_line_only_for_lstm_and_gru(capsys):
+    ipt = keras.Input((4, 2))
+    model = keras.Model(ipt, [
+        keras.layers.RNN(keras.layers.LSTMCell(3), name="rnn")(ipt),
+        keras.layers.LSTM(3, use_bias=False, use_cudnn=False, name="lstm")(ipt),
+        keras.layers.GRU(3, reset_after=False, unroll=True, name="gru")(ipt)])
+    rnn_summary(model.get_layer("rnn"))
+    out = capsys.readouterr().out
+    assert "cuDNN" not in out and "rnn/lstm_cell/kernel -- shape=(2, 12)" in out
+    assert "recurrent_kernel_o -- shape=(3, 3)" in out
+    rnn_summary(model.get_layer("lstm"))
+    out = capsys.readouterr().out
+    assert out.startswith("cuDNN-compatible: False (use_cudnn=False, use_bias=False)\n")
+    assert "bias" not in out.replace("use_bias", "")
+    rnn_summary(model.get_layer("gru"))
+    out = capsys.readouterr().out
+    assert out.startswith("cuDNN-compatible: False (unroll=True, reset_after=False)\n")
+    assert "gru/gru_cell/bias -- shape=(9,)\n\ninput_bias -- shape=(9,)\ninput_bias_z" in out
+
+
+def test_rnn_summary_of_a_layer_that_is_not_recurrent(setup):
+    model, *_ = setup
+    with pytest.raises(TypeError, match="not a recurrent"):
+        rnn_summary(model.get_layer("dense"))

@@ -13,12 +13,14 @@ import pytest
 import tensorflow as tf
 from keras import ops
 from keras.layers import (GRU, LSTM, Activation, Bidirectional, Conv1D, Dense, Input,
-                          SimpleRNN, concatenate)
+                          SimpleRNN, TimeDistributed, concatenate)
 from keras.models import Model
 from keras.regularizers import l1_l2, l2
 
 from seernn_widgets import (detect_nans, get_gradients, get_outputs, get_rnn_weights,
                             get_weights, weights_norm)
+from seernn_widgets.compat import (get_full_name, get_layer, get_weight_penalties,
+                                   rnn_summary, weight_loss)
 
 UNITS = 6
 BATCH_SHAPE = (8, 20, 2 * UNITS)   # see-rnn: (8, 100, 12); shorter to share the CPU
@@ -26,7 +28,7 @@ BATCH_SHAPE = (8, 20, 2 * UNITS)   # see-rnn: (8, 100, 12); shorter to share the
 
 # -- see-rnn's tests/backend.py, on Keras 3 --------------------------------------
 def make_model(rnn_layer, batch_shape=BATCH_SHAPE, units=UNITS, bidirectional=False,
-               use_bias=True, activation="tanh", recurrent_dropout=0):
+               use_bias=True, activation="tanh", recurrent_dropout=0, include_dense=False):
     kw = {}
     if not use_bias:
         kw["use_bias"] = False
@@ -38,6 +40,8 @@ def make_model(rnn_layer, batch_shape=BATCH_SHAPE, units=UNITS, bidirectional=Fa
     ipt = Input(batch_shape=batch_shape)
     layer = rnn_layer(units, return_sequences=True, **kw)
     x = (Bidirectional(layer) if bidirectional else layer)(ipt)
+    if include_dense:
+        x = TimeDistributed(Dense(units, bias_regularizer=l1_l2(1e-4)))(x)
     out = rnn_layer(units, return_sequences=False)(x)
     model = Model(ipt, out)
     model.compile("adam", "mse")
@@ -180,6 +184,38 @@ def test_main_rnn_weights(main_model):
         np.testing.assert_array_equal(w, e)
 
 
+def expected_summary(layer):
+    """What rnn_summary prints, from the layer's weights: per direction, the
+    cuDNN line (LSTM/GRU, tanh/sigmoid: compatible), each weight's path and
+    shape, and its per-gate shapes (a GRU's under `input_bias`)."""
+    bidir = isinstance(layer, Bidirectional)
+    parts = [layer.forward_layer, layer.backward_layer] if bidir else [layer]
+    lines = []
+    for header, part in zip(["// FORWARD LAYER", "// BACKWARD LAYER"], parts):
+        kind = type(part).__name__
+        gates = {"LSTM": "ifco", "GRU": "zrh", "SimpleRNN": ""}[kind]
+        lines += [header] if bidir else []
+        lines += ["cuDNN-compatible: True"] if gates else []
+        kernels = list(zip(("kernel", "recurrent_kernel", "bias"),
+                           (w.path for w in part.weights), part.get_weights()))
+        if kind == "GRU":   # reset_after: row 0 of the bias is the input bias
+            kernels.append(("input_bias", "input_bias", kernels[2][2][0]))
+        for name, path, w in kernels:
+            lines.append(f"{path} -- shape={w.shape}")
+            if not (kind == "GRU" and name == "bias"):
+                lines += [f"{name}_{g} -- shape={np.split(w, len(gates), -1)[0].shape}"
+                          for g in gates]
+            lines.append("")
+    return lines
+
+
+def test_main_rnn_summary(main_model, capsys):
+    """test_main: rnn_summary(model.layers[1])"""
+    model, *_ = main_model
+    rnn_summary(model.layers[1])
+    assert capsys.readouterr().out.split("\n")[:-1] == expected_summary(model.layers[1])
+
+
 # -- test_errors / test_misc: the GRU(relu, recurrent_dropout) model --------------------
 @pytest.fixture(scope="module")
 def misc():
@@ -245,6 +281,54 @@ def test_misc_outputs_name_and_index_of_same_layer(misc):
     assert isinstance(outs, list) and len(outs) == 2
     for o in outs:
         close(o, layer_output(model, 1, x))
+
+
+def test_errors_get_layer(misc):
+    """test_errors: pass_on_error(get_layer, model);
+    pass_on_error(get_layer, model, 'capsule')"""
+    model, *_ = misc
+    with pytest.raises(TypeError):
+        get_layer(model)
+    with pytest.raises(Exception, match="capsule"):
+        get_layer(model, "capsule")
+
+
+def test_misc_get_layer(misc):
+    """test_misc: get_layer(model, 'gru') -- the earliest layer whose name
+    contains 'gru'; a list of ids gives index ids first, then names"""
+    model, *_ = misc
+    assert get_layer(model, "gru") is model.layers[1]
+    assert get_layer(model, 2) is model.layers[2]
+    assert get_layer(model, ["gru"]) is model.layers[1]
+    both = get_layer(model, ["gru_1", 1])
+    assert both[0] is model.layers[1] and both[1] is model.layers[2]
+
+
+def test_misc_get_full_name(misc):
+    """test_misc: get_full_name(model, 'gru'); get_full_name(model, 1);
+    pass_on_error(get_full_name, model, 'croc')"""
+    model, *_ = misc
+    assert [layer.name for layer in model.layers] == ["input_layer", "gru", "gru_1"]
+    assert get_full_name(model, "gru") == "gru"
+    assert get_full_name(model, 1) == "gru"
+    assert get_full_name(model, "u_1") == "gru_1"
+    assert get_full_name(model, ["gru", 2]) == ["gru_1", "gru"]
+    with pytest.raises(Exception, match="croc"):
+        get_full_name(model, "croc")
+
+
+def test_misc_rnn_summary_not_cudnn_compatible(misc, capsys):
+    """rnn_summary of the GRU(activation='relu', recurrent_dropout=0.3)"""
+    model, *_ = misc
+    rnn_summary(model.layers[1])
+    gate_lines = lambda kind, shape: [f"{kind}_{g} -- shape={shape}" for g in "zrh"]  # noqa: E731
+    assert capsys.readouterr().out.split("\n") == [
+        "cuDNN-compatible: False (activation=relu, recurrent_dropout=0.3)",
+        "gru/gru_cell/kernel -- shape=(12, 18)", *gate_lines("kernel", (12, 6)), "",
+        "gru/gru_cell/recurrent_kernel -- shape=(6, 18)",
+        *gate_lines("recurrent_kernel", (6, 6)), "",
+        "gru/gru_cell/bias -- shape=(2, 18)", "",
+        "input_bias -- shape=(18,)", *gate_lines("input_bias", (6,)), "", ""]
 
 
 def test_misc_weights_norm_omit_bias_verbose(misc, capsys):
@@ -517,6 +601,27 @@ def test_none_gradients_softmax_skipped():
 
     with pytest.warns(UserWarning, match="softmax"):
         assert get_gradients(model, 2, x, y) == []   # named: skipped too, with a warning
+
+
+# -- test_inspect_gen -------------------------------------------------------------------------
+def test_inspect_gen_weight_penalties_and_loss():
+    """test_inspect_gen: make_model(GRU, activation='relu', bidirectional=True,
+    recurrent_dropout=0.3, include_dense=True);
+    assert bool(get_weight_penalties(model)); assert weight_loss(model) > 0"""
+    reset_seeds(15)
+    rng = np.random.default_rng(15)
+    model = make_model(GRU, activation="relu", bidirectional=True, recurrent_dropout=0.3,
+                       include_dense=True)
+    model.train_on_batch(*make_data(BATCH_SHAPE, UNITS, rng))   # biases away from 0
+    bidir, dense = model.layers[1], model.layers[2].layer
+    regularized = bidir.forward_layer.weights + bidir.backward_layer.weights + [dense.bias]
+    penalties = get_weight_penalties(model)
+    # Keras 3's l1_l2(1e-4) is l1=1e-4, l2=0 (tf.keras' l2 default was 0.01)
+    assert penalties == {w.path: (1e-4, 0.0) for w in regularized}
+    expected = 1e-4 * sum(np.abs(w.numpy().astype("float64")).sum() for w in regularized)
+    loss = weight_loss(model)
+    assert loss > 0 and loss == pytest.approx(expected, rel=1e-12)
+    assert loss == pytest.approx(float(sum(model.losses)), rel=1e-5)   # what Keras adds
 
 
 # -- test_track_weight_decays -----------------------------------------------------------------
