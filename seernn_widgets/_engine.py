@@ -96,7 +96,7 @@ def held_interrupts():
             previous(*received[0])
 
 
-def _step(model):
+def step_of(model):
     """The optimizer's iteration count (None without an optimizer)."""
     optimizer = getattr(model, "optimizer", None)
     return None if optimizer is None else int(optimizer.iterations.numpy())
@@ -121,7 +121,7 @@ class Engine:
         self._compile_loss = None   # see _private_compile_loss
         self.jit = False            # see _call
         self._xla_tried = False
-        self._made_at_step = _step(model)
+        self._made_at_step = step_of(model)
         self._traced = {body: self._trace(body, False) for body in (self._outputs, self._full)}
 
     @staticmethod
@@ -172,17 +172,15 @@ class Engine:
         model = self.model
         theirs = getattr(model, "_compile_loss", None)
         overridden = type(model).compute_loss is not Trainer.compute_loss
-        if theirs is None or theirs.built or overridden:
-            return None
-        if self._compile_loss is None:
-            ours = CompileLoss(theirs._user_loss, theirs._user_loss_weights,
-                               theirs.reduction, theirs.output_names)
-            outputs = tree.pack_sequence_as(self.graph._outputs_struct, self.graph.outputs)
-            if isinstance(outputs, (list, tuple)) and len(outputs) == 1:
-                outputs = outputs[0]
-            ours.build(y, outputs)
-            self._compile_loss = ours
-        return self._compile_loss
+        if theirs is None or theirs.built or overridden or self._compile_loss is not None:
+            return
+        ours = CompileLoss(theirs._user_loss, theirs._user_loss_weights,
+                           theirs.reduction, theirs.output_names)
+        outputs = tree.pack_sequence_as(self.graph._outputs_struct, self.graph.outputs)
+        if isinstance(outputs, (list, tuple)) and len(outputs) == 1:
+            outputs = outputs[0]
+        ours.build(y, outputs)
+        self._compile_loss = ours
 
     def _loss(self, x, y, y_pred, sample_weight):
         model = self.model
@@ -257,7 +255,7 @@ class Engine:
         too much for one look, and XLA rounds differently (~1e-7), which must
         not show as two values for the same weights. Where XLA cannot compile
         the model, passes stay plain."""
-        if not self._xla_tried and _step(self.model) != self._made_at_step:
+        if not self._xla_tried and step_of(self.model) != self._made_at_step:
             self._xla_tried = True
             xla = {b: self._trace(b, True) for b in self._traced}
             try:

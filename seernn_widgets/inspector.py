@@ -107,8 +107,7 @@ class Inspector:
     @property
     def step(self):
         """The optimizer's iteration count (None for an uncompiled model)."""
-        optimizer = getattr(self.model, "optimizer", None)
-        return None if optimizer is None else int(optimizer.iterations.numpy())
+        return _engine.step_of(self.model)
 
     def layer(self, _id):
         """The Keras layer for an index, an entry or (partial) layer name,
