@@ -340,8 +340,8 @@ def test_rnn_heatmap_grads_fetched_as_see_rnn(net):
     w = no_warning(rnn_heatmap, model, 0 + 1, mode="grads", input_data=x, labels=y)
     assert w.layer == "lstm" and w.mode == "gradients"
     expected = get_gradients(model, "lstm", x, y, mode="weights")
-    for matrix, grad in zip(w.view_data().values(), expected):   # two passes: float32 noise
-        np.testing.assert_allclose(matrix, np.atleast_2d(grad), rtol=1e-4, atol=1e-6)
+    for matrix, grad in zip(w.view_data().values(), expected):
+        np.testing.assert_array_equal(matrix, np.atleast_2d(grad))
     w.close()
 
 
