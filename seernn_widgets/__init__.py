@@ -5,13 +5,16 @@ The inspection functions import only TensorFlow/Keras; the widget classes
 """
 import importlib
 
-from .compat import (detect_nans, get_gradients, get_outputs, get_rnn_weights,
-                     get_weights, weights_norm)
+from .compat import (detect_nans, get_full_name, get_gradients, get_layer, get_outputs,
+                     get_rnn_weights, get_weight_penalties, get_weights, rnn_summary,
+                     weight_loss, weights_norm)
 from .export import export_html
 from ._engine import NotCompiledError
 from .inspector import FrozenLayerError, Inspector, NoGradientError
 from .live import LiveRefresh
 from .loading import load_data, load_model
+from .visuals import (IgnoredArgumentsWarning, features_0D, features_1D, features_2D,
+                      features_hist, features_hist_v2, hist_clipped, rnn_heatmap, rnn_histogram)
 
 __version__ = "0.1.0"
 
@@ -19,11 +22,21 @@ _WIDGETS = {
     "Features0D": "lines", "Features1D": "lines", "Features2D": "features",
     "RNNHistogram": "rnn_plots", "RNNHeatmap": "rnn_plots",
     "WeightNorms": "norms", "Explorer": "explorer",
+    "HistogramGrid": "histograms", "ClippedHistogram": "histograms",
 }
 
-__all__ = ["Inspector", "NoGradientError", "FrozenLayerError", "NotCompiledError", "export_html", "LiveRefresh", "detect_nans", "get_gradients", "get_outputs",
-           "get_rnn_weights", "get_weights", "weights_norm", "load_model", "load_data",
-           *_WIDGETS]
+__all__ = [
+    "Inspector", "NoGradientError", "FrozenLayerError", "NotCompiledError", "LiveRefresh",
+    "export_html", "load_model", "load_data",
+    # see-rnn's inspection functions
+    "get_outputs", "get_gradients", "get_weights", "get_rnn_weights", "weights_norm",
+    "detect_nans", "get_layer", "get_full_name", "get_weight_penalties", "weight_loss",
+    "rnn_summary",
+    # see-rnn's visual functions, each returning a live widget
+    "features_0D", "features_1D", "features_2D", "features_hist", "features_hist_v2",
+    "hist_clipped", "rnn_histogram", "rnn_heatmap", "IgnoredArgumentsWarning",
+    *_WIDGETS,
+]
 
 
 def __getattr__(name):
