@@ -633,3 +633,13 @@ def test_rnn_frozen_layer_weights_yes_gradients_no(rng):
     w.close()
     with pytest.raises(ValueError, match=r"'frozen' is frozen \(trainable=False\)"):
         rnn_histogram(model, "frozen", input_data=x, labels=y, mode="grads")
+
+
+def test_titles_name_the_array_not_a_mode_it_never_had(grads):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IgnoredArgumentsWarning)
+        f2 = features_2D(grads, title="grads")
+        f1 = features_1D(grads)
+    assert f2.heatmap.figure.title.startswith("gradients - sample 0"), f2.heatmap.figure.title
+    assert f2.slicer.state["heading"] == "gradients"      # the page's twin says the same
+    assert f1.title.value.startswith("<b>array - "), f1.title.value

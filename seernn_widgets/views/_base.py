@@ -342,6 +342,12 @@ class View(widgets.VBox):
         close_owned(self)
         super().close()
 
+    def subject(self, what=None):
+        """What the title calls the data shown: 'lstm gradients'; a source
+        of plain arrays names its data itself ('gradients', the user's title)."""
+        describe = getattr(self.inspector, "describe", None)
+        return describe(self.layer, self.mode) if describe else f"{self.layer} {what or self.mode}"
+
     def layer_shape(self, layer=None):
         """The layer's output shape (samples first), from metadata."""
         return tuple(self.inspector.output_shape(self.layer if layer is None else layer))

@@ -109,11 +109,10 @@ def features2d_state(view):
     """The kernel's controls and labels. Views send it before their new
     image too: the page then takes that image as agreeing with its controls
     instead of re-slicing (a second draw) while the state is on its way."""
-    what = {"outputs": "outputs", "gradients": "gradients", "weights": "kernel"}[view.mode]
     kept = view.kept()
     return {"sample": view.sample, "direction": view.direction,
             "reflect_half": view.reflect_half, "timesteps_xaxis": view.timesteps_xaxis,
-            "norm": _norm(view.norm), "heading": f"{view.layer} {what}",
+            "norm": _norm(view.norm), "heading": view.subject(),
             "merged": view.merged_note(), "steps": view._data().shape[1],
             "masked": None if kept is None else (~kept).sum(axis=1).tolist()}
 

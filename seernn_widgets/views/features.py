@@ -171,12 +171,14 @@ class Features2D(DirectionView):
             self.heatmap.show_mask(self.mask_data())
         sync_features2d(self, changed, state)   # after show_mask: it may add the overlay
 
+    def subject(self, what=None):
+        return super().subject("kernel" if self.mode == "weights" else None)
+
     def _title(self, image):
-        what = {"outputs": "outputs", "gradients": "gradients", "weights": "kernel"}[self.mode]
         nans = detect_nans(image)
         kept = self.kept()
         masked = 0 if kept is None else int((~kept[self.sample]).sum())
-        return (f"{self.layer} {what} - sample {self.sample}"
+        return (f"{self.subject()} - sample {self.sample}"
                 + self.direction_title()
                 + (f" - {nans} (yellow)" if nans else "")
                 + (f" - {masked} masked timesteps (grey)" if masked else ""))

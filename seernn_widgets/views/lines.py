@@ -79,7 +79,7 @@ class _LayerArrayView(DirectionView):
     def _describe(self, values, extra=""):
         """Title text: what is shown, and any NaN/Inf in it."""
         nans = detect_nans(values)
-        return (f"{self.layer} {self.mode}{extra}"
+        return (f"{self.subject()}{extra}"
                 + self.direction_title()
                 + (f" - {nans}" if nans else ""))
 
