@@ -271,6 +271,10 @@ class Engine:
             variables = self._volatile_variables()
             saved = [v.numpy() for v in variables]
             try:
+                # trace here, not in the call: TensorFlow counts traces made in
+                # calls across every engine (one per model) and would warn of
+                # "retracing" once a few models have been inspected
+                fn.get_concrete_function(*args)
                 return fn(*args)
             finally:
                 for variable, value in zip(variables, saved):

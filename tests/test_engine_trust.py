@@ -306,3 +306,22 @@ def test_live_refreshes_after_training_are_compiled_by_xla_where_possible(rng, x
     want = tape.gradient(loss, model.get_layer("lstm").trainable_variables)
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-7)
+
+
+def test_inspecting_many_models_is_not_reported_as_retracing(rng):
+    """Each model's engine traces once; TensorFlow must not call that
+    excessive retracing (issue 11: log noise in users' cells)."""
+    import logging
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger = logging.getLogger("tensorflow")
+    logger.addHandler(handler)
+    try:
+        for k in range(8):
+            model = _small(rng, steps=5 + k)
+            insp = Inspector(model, rng.standard_normal((4, 5 + k, 3)), rng.standard_normal((4, 2)))
+            insp.gradients(-1, "weights"), insp.outputs(-1)
+    finally:
+        logger.removeHandler(handler)
+    assert not [r for r in records if "retracing" in r.getMessage()]
