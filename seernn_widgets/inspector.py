@@ -366,16 +366,12 @@ class Inspector:
     def _check_labels(self):
         if self.y is None:
             return
-        sizes = {int(t.shape[0]) if t.shape.rank else None
-                 for t in tree.flatten(self.y)}
-        if sizes != {self.batch_size}:
+        if _sample_counts(self.y) != {self.batch_size}:
             raise ValueError(
                 f"labels must have {self.batch_size} samples like input_data, "
                 f"got labels of shape {_shapes(self.y)}")
         if self.sample_weight is not None:
-            sizes = {int(t.shape[0]) if t.shape.rank else None
-                     for t in tree.flatten(self.sample_weight)}
-            if sizes != {self.batch_size}:
+            if _sample_counts(self.sample_weight) != {self.batch_size}:
                 raise ValueError(
                     f"sample_weight must have {self.batch_size} samples like "
                     f"input_data (one weight per sample, or per timestep), got "
@@ -395,6 +391,11 @@ def _output_shapes(model):
         return [tuple(t.shape) for t in model.outputs]
     except (AttributeError, ValueError):
         return []
+
+
+def _sample_counts(structure):
+    """The first-axis sizes of every array in `structure` (None for a scalar)."""
+    return {int(t.shape[0]) if t.shape.rank else None for t in tree.flatten(structure)}
 
 
 def _input_shapes(model):
