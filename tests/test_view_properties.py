@@ -11,6 +11,7 @@ from traitlets import TraitError
 
 from seernn_widgets import (Explorer, Features0D, Features1D, Features2D, Inspector,
                             LiveRefresh, RNNHeatmap, RNNHistogram, WeightNorms)
+from seernn_widgets.views._base import Kind
 
 BATCH, STEPS = 6, 7
 VIEWS = (Features2D, Features1D, Features0D, RNNHistogram, RNNHeatmap, WeightNorms, Explorer)
@@ -183,12 +184,12 @@ def test_a_change_that_fails_to_draw_after_its_check_is_undone(zoo, monkeypatch)
     state, data = snapshot(view)
     redraw = view._redraw
 
-    def fails_on_gate(changed):
-        if "gate" in changed:
+    def fails_on_slice(kinds):
+        if kinds == {Kind.SLICE}:   # gate and direction
             raise RuntimeError("the figure broke")
-        redraw(changed)
+        redraw(kinds)
 
-    monkeypatch.setattr(view, "_redraw", fails_on_gate)
+    monkeypatch.setattr(view, "_redraw", fails_on_slice)
     with pytest.raises(TraitError, match="the figure broke"):
         view.set_controls(gate="r", direction="forward")
     assert snapshot(view)[0] == state

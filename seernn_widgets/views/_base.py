@@ -13,6 +13,7 @@ Views know their layer only through the inspector's metadata (`output_shape`,
 `weight_shapes`, `rnn_info`, `has_labels`, ...), never through Keras objects.
 """
 import contextlib
+import enum
 import html
 import logging
 
@@ -28,6 +29,18 @@ from ..slicing import DIRECTIONS
 log = logging.getLogger("seernn_widgets")
 
 KEEP = object()   # a Binding's `to_control` result: leave the control as it is
+
+
+class Kind(enum.Enum):
+    """What a control's change needs redrawn: views dispatch on it."""
+    DATA = "data"      # new arrays from the inspector (layer, mode, step; a refresh)
+    SLICE = "slice"    # another cut of the cached arrays (sample, direction, gate, ...)
+    SCALE = "scale"    # colour or axis ranges only (norm, share_xy, equate_axes)
+    LAYOUT = "layout"  # how much is drawn, and where (resolution, bins, grid rows)
+
+
+EVERYTHING = frozenset(Kind)   # the first draw, and a redraw after a rollback
+NEW_DATA = frozenset({Kind.DATA})   # a refresh: new numbers, same controls
 
 
 def as_source(source, input_data=None, labels=None):
@@ -54,13 +67,38 @@ def same(a, b):
         return False
 
 
-class View(widgets.VBox):
+class Transactional:
+    """Controls that change only as a whole (`set_controls`): a trait set
+    from outside goes through it; inside, `_applying` lets each value past
+    the validator, since they are checked together."""
+
+    _in_transaction = False
+
+    @contextlib.contextmanager
+    def _applying(self):
+        outer, self._in_transaction = self._in_transaction, True
+        try:
+            yield
+        finally:
+            self._in_transaction = outer
+
+    def _validate_control(self, proposal):
+        if self._in_transaction:
+            return proposal["value"]
+        name = proposal["trait"].name
+        self.set_controls(**{name: proposal["value"]})
+        return getattr(self, name)
+
+
+class View(Transactional, widgets.VBox):
     """Base class: subclasses set `modes` and `controls` and implement
     `layer_choices`, `_build`, `_redraw` and `view_data`; `choices`,
     `_refit` and `_check_values` say what their controls allow."""
 
     modes = ("outputs", "gradients")   # every mode the view knows; `choices('mode')`: the layer's
-    controls = ("layer", "mode")       # the traits that redraw the view
+    # the traits that redraw the view, each with the Kind of redraw it needs
+    # ('step', a DATA control, is every view's)
+    controls = {"layer": Kind.DATA, "mode": Kind.DATA}
 
     scrubbable = True  # shows a step control once the inspector has history
 
@@ -68,12 +106,11 @@ class View(widgets.VBox):
     mode = traitlets.Unicode()
     step = Control(None)  # a recorded training step, or None: the latest
 
-    _in_transaction = False     # see `_applying`
-
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         # one validator for every control: each change goes through set_controls
-        cls._validate_controls = traitlets.validate(*cls.controls, "step")(View._validate_control)
+        cls._validate_controls = traitlets.validate(*cls.controls, "step")(
+            Transactional._validate_control)
 
     def __init__(self, inspector, layer=None, mode=None, *, input_data=None,
                  labels=None, **controls):
@@ -81,10 +118,7 @@ class View(widgets.VBox):
         self._owned = []      # every widget this view made: close() closes them
         self._bindings = []   # control widget <-> trait (see Binding)
         self.control_widgets = {}  # trait name -> the widget that sets it
-        unknown = set(controls) - {*self.controls, "step"}
-        if unknown:
-            raise TypeError(f"{type(self).__name__} has no control {sorted(unknown)[0]!r}; "
-                            f"its controls are {[*self.controls, 'step']}")
+        self._check_names(controls)
         try:
             with self._owning():
                 super().__init__()
@@ -110,7 +144,7 @@ class View(widgets.VBox):
         self._build()
         self.step_control = step_slider(self)
         self.children = [self.message, self.body, self.step_control]
-        self._redraw(frozenset({"init"}))
+        self._redraw(EVERYTHING)
         self._sync_controls()
 
     # -- to override -----------------------------------------------------------
@@ -188,9 +222,10 @@ class View(widgets.VBox):
         """Create figure and control widgets (into self.body.children)."""
         raise NotImplementedError
 
-    def _redraw(self, changed):
-        """Redraw after the controls in `changed` (a frozenset of names, or
-        {'init'} / {'refresh'}) changed. The state is already checked."""
+    def _redraw(self, kinds):
+        """Redraw for changes of `kinds` (a frozenset of `Kind`: those of the
+        controls changed; NEW_DATA after a refresh, EVERYTHING at first).
+        The state is already checked."""
         raise NotImplementedError
 
     def view_data(self):
@@ -205,10 +240,7 @@ class View(widgets.VBox):
         Example:
             w.set_controls(layer='bigru', direction='backward')
         """
-        unknown = set(values) - {*self.controls, "step"}
-        if unknown:
-            raise TypeError(f"{type(self).__name__} has no control {sorted(unknown)[0]!r}; "
-                            f"its controls are {[*self.controls, 'step']}")
+        self._check_names(values)
         old = self.control_state()
         self._transact(values)
         changed = frozenset(n for n in old if not same(old[n], getattr(self, n)))
@@ -216,20 +248,20 @@ class View(widgets.VBox):
             with self._owning():
                 self._commit(changed, old)
 
+    def control_kinds(self):
+        """{control: Kind}, step included."""
+        return {**self.controls, "step": Kind.DATA}
+
+    def _check_names(self, values):
+        unknown = set(values) - set(self.control_kinds())
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no control {sorted(unknown)[0]!r}; "
+                            f"its controls are {list(self.control_kinds())}")
+
     def control_state(self):
         """{control: value} now (copies: lists are compared later)."""
         return {name: list(v) if isinstance(v, list) else v
-                for name in (*self.controls, "step") for v in [getattr(self, name)]}
-
-    @contextlib.contextmanager
-    def _applying(self):
-        """While a transaction sets traits, the validator lets each through:
-        they are checked together, by `_transact`."""
-        outer, self._in_transaction = self._in_transaction, True
-        try:
-            yield
-        finally:
-            self._in_transaction = outer
+                for name in self.control_kinds() for v in [getattr(self, name)]}
 
     def _transact(self, values):
         """Set `values`, re-fit the others, check the whole state; any
@@ -249,7 +281,7 @@ class View(widgets.VBox):
     def _check(self):
         """Refuse a state the redraw could not draw: each control against its
         choices, then what the redraw needs is computed."""
-        self._check_choices((*self.controls, "step"))
+        self._check_choices(self.control_kinds())
         self._check_values()
         try:
             self.view_data()
@@ -267,24 +299,18 @@ class View(widgets.VBox):
             if allowed is not None and getattr(self, name) not in allowed:
                 raise TraitError(self._not_allowed(name, list(allowed)))
 
-    def _validate_control(self, proposal):
-        if self._in_transaction:
-            return proposal["value"]
-        name = proposal["trait"].name
-        self.set_controls(**{name: proposal["value"]})
-        return getattr(self, name)
-
     def _commit(self, changed, old):
         """Draw the applied state; should that fail after all, put the old
         state back and refuse."""
+        kinds = self.control_kinds()
         try:
-            self._redraw(changed)
+            self._redraw(frozenset(kinds[name] for name in changed))
         except Exception as e:
             log.exception("%r could not redraw; back to the previous state", self)
             with self._applying(), self.hold_trait_notifications():
                 for name, value in old.items():
                     setattr(self, name, value)
-            self._redraw_quietly(frozenset(old))
+            self._redraw_quietly(EVERYTHING)
             raise TraitError(f"{type(self).__name__} could not draw the change of "
                              f"{sorted(changed)}: {e}; it shows the previous state") from e
         self._sync_controls()
@@ -296,15 +322,15 @@ class View(widgets.VBox):
         (`model.fit` through LiveRefresh): a failure is logged and shown in
         the view, and the next successful redraw clears it."""
         with self._owning():
-            self._redraw_quietly(frozenset({"refresh"}))
+            self._redraw_quietly(NEW_DATA)
 
-    def _redraw_quietly(self, changed):
+    def _redraw_quietly(self, kinds):
         try:
             if self.step is not None and self.step not in self.inspector.history.steps:
                 self.set_controls(step=None)   # scrubbed-to step evicted: back to latest
                 return
             self._check()
-            self._redraw(changed)
+            self._redraw(kinds)
             self._sync_controls()
             self.show_message("")
         except Exception as e:
@@ -451,6 +477,7 @@ class DirectionView(View):
     only, and the title says when a Bidirectional merged its directions
     (merge_mode sum, mul, ave) so they cannot be split."""
 
+    controls = {**View.controls, "direction": Kind.SLICE}
     direction = traitlets.Unicode("both")
 
     def is_bidirectional(self, layer=None):

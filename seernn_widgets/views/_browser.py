@@ -23,12 +23,16 @@ import traitlets
 from ipywidgets import widget_serialization
 
 from .. import rnn, slicing
+from ._base import Kind
+
+CUBE_CHANGES = {Kind.DATA, Kind.LAYOUT}   # the page's cube is sent again
 
 BUDGET = 8 * 2**20          # bytes of cube sent to the page, at most
-DATA_CHANGES = frozenset({"init", "refresh", "layer", "mode", "step"})   # redraws with new numbers
 
 _PACKAGE = Path(__file__).resolve().parent.parent
-_IMPORT = re.compile(r'^import \{[^}]*\} from "\./slicing\.js";\n', re.M)
+# the page's ES modules, each after the ones it imports (anywidget serves one file)
+MODULES = ("slicing.js", "contexts.js", "widget.js")
+_IMPORT = re.compile(r'^import \{[^}]*\} from "\./([\w.]+\.js)";\n', re.M)
 
 
 def js_dir():
@@ -42,13 +46,18 @@ def js_dir():
 
 
 def esm_source():
-    """slicing.js + widget.js as one module: anywidget serves a single file,
-    so widget.js's import of ./slicing.js is replaced by slicing.js itself."""
-    folder = js_dir()
-    widget, found = _IMPORT.subn("", (folder / "widget.js").read_text(encoding="utf-8"))
-    if found != 1:
-        raise RuntimeError(f"{folder / 'widget.js'} must import slicing.js once")
-    return (folder / "slicing.js").read_text(encoding="utf-8") + "\n" + widget
+    """`MODULES` as one module: anywidget serves a single file, so each
+    module's imports of its siblings are dropped and the modules are joined
+    in order (an import of a module not before it is an error)."""
+    folder, parts = js_dir(), []
+    for i, name in enumerate(MODULES):
+        text = (folder / name).read_text(encoding="utf-8")
+        for imported in _IMPORT.findall(text):
+            if imported not in MODULES[:i]:
+                raise RuntimeError(f"{folder / name} imports {imported}, which is not "
+                                   f"among the modules before it {MODULES[:i]}")
+        parts.append(_IMPORT.sub("", text))
+    return "\n".join(parts)
 
 
 class BrowserSlicer(anywidget.AnyWidget):
@@ -117,13 +126,13 @@ def features2d_state(view):
             "masked": None if kept is None else (~kept).sum(axis=1).tolist()}
 
 
-def sync_features2d(view, changed, state):
+def sync_features2d(view, kinds, state):
     """`state` (features2d_state), and the cube when the numbers changed:
     downsampled along time as the view draws it (per sample, so the page's
     slice equals the kernel's), with the keep-mask (1 kept, 0 masked) as a
     second part when the layer has one."""
     parts = None
-    if changed & (DATA_CHANGES | {"time_resolution"}):
+    if kinds & CUBE_CHANGES:
         data, kept = view._data(), view.kept()
         samples, steps, channels = data.shape
         drawn = samples * min(steps, view.time_resolution) * channels * 4
@@ -154,12 +163,12 @@ def rnn_state(view):
                      for k in info.kernels]}
 
 
-def sync_rnn_heatmap(view, changed, state):
+def sync_rnn_heatmap(view, kinds, state):
     """`state` (rnn_state), and per kernel a (directions, rows, cols) cube
     when the numbers changed: every direction and gate, binned as the view
     draws them. Called after the redraw: the heatmaps are made on first use."""
     info, parts = view.info(), None
-    if changed & (DATA_CHANGES | {"resolution"}):
+    if kinds & CUBE_CHANGES:
         binned = view.binned()
         parts = [np.stack([binned.arrays[(d, k)] for d in info.directions])
                  for k in info.kernels]

@@ -1,11 +1,9 @@
 """Explorer: pick a layer and what to look at; it shows the fitting view."""
-import contextlib
-
 import ipywidgets as widgets
 import traitlets
 from traitlets import TraitError
 
-from ._base import Binding, as_source, close_owned, message_line, owning, show_message
+from ._base import Binding, Transactional, as_source, close_owned, message_line, owning, show_message
 from .features import Features2D, kernel_shape, rank
 
 WHATS = ("outputs", "output-gradients", "weights", "weight-gradients")
@@ -35,7 +33,7 @@ def view_class(inspector, layer, what):
     return None
 
 
-class Explorer(widgets.VBox):
+class Explorer(Transactional, widgets.VBox):
     """One widget over a whole model. A layer or `what` change builds the
     new view first: if that fails, the Explorer stays as it was (TraitError).
 
@@ -45,8 +43,7 @@ class Explorer(widgets.VBox):
 
     layer = traitlets.Unicode()
     what = traitlets.Unicode("outputs")
-
-    _in_transaction = False
+    _validate = traitlets.validate("layer", "what")(Transactional._validate_control)
 
     def __init__(self, inspector, layer=None, what="outputs", *, input_data=None,
                  labels=None):
@@ -86,22 +83,6 @@ class Explorer(widgets.VBox):
         """What this layer can be shown as."""
         name = self.inspector.entry_name(layer)
         return [what for what in WHATS if view_class(self.inspector, name, what)]
-
-    @traitlets.validate("layer", "what")
-    def _validate(self, proposal):
-        if self._in_transaction:
-            return proposal["value"]
-        name = proposal["trait"].name
-        self.set_controls(**{name: proposal["value"]})
-        return getattr(self, name)
-
-    @contextlib.contextmanager
-    def _applying(self):
-        outer, self._in_transaction = self._in_transaction, True
-        try:
-            yield
-        finally:
-            self._in_transaction = outer
 
     def set_controls(self, layer=None, what=None):
         """Show `what` of `layer` (what falls back to the layer's first choice

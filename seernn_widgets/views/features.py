@@ -4,7 +4,7 @@ import traitlets
 
 from .. import slicing
 from ..stats import detect_nans
-from ._base import (Control, DirectionView, checkbox, dropdown, norm_controls, sample_slider,
+from ._base import (Control, DirectionView, Kind, checkbox, dropdown, norm_controls, sample_slider,
                     show_norm, validate_norm, validate_sample)
 from ._browser import attach_features2d, features2d_state, sync_features2d
 from ._heatmap import Heatmap
@@ -53,8 +53,9 @@ class Features2D(DirectionView):
     """
 
     modes = ("outputs", "gradients", "weights")
-    controls = ("layer", "mode", "sample", "direction", "norm", "reflect_half",
-                "timesteps_xaxis", "time_resolution")
+    controls = {**DirectionView.controls, "sample": Kind.SLICE, "norm": Kind.SCALE,
+                "reflect_half": Kind.SLICE, "timesteps_xaxis": Kind.SLICE,
+                "time_resolution": Kind.LAYOUT}
 
     sample = traitlets.Int(0)
     norm = Control(None)          # None = auto: ±max|value|
@@ -156,11 +157,11 @@ class Features2D(DirectionView):
         self.body.children = [top, self.heatmap.figure,
                               widgets.HBox([self.sample_control, reflect]), norm_box, self.slicer]
 
-    def _redraw(self, changed):
+    def _redraw(self, kinds):
         self.show_direction_control()
         state = features2d_state(self)
         self.slicer.update(state)   # before the image: the page's controls agree first
-        if changed == {"norm"} and self.norm is not None:
+        if kinds == {Kind.SCALE} and self.norm is not None:
             self.heatmap.set_norm(self.norm)   # colours only, no new image
         else:
             image = self.view_data()
@@ -169,7 +170,7 @@ class Features2D(DirectionView):
                 show_norm(self.norm_slider, norm)
             self.heatmap.show(image, norm, title=self._title(image), extent=self.extent())
             self.heatmap.show_mask(self.mask_data())
-        sync_features2d(self, changed, state)   # after show_mask: it may add the overlay
+        sync_features2d(self, kinds, state)   # after show_mask: it may add the overlay
 
     def subject(self, what=None):
         return super().subject("kernel" if self.mode == "weights" else None)

@@ -13,7 +13,7 @@ from traitlets import TraitError
 
 from .. import slicing
 from ..stats import detect_nans
-from ._base import Control, DirectionView, checkbox, dropdown, sample_slider, validate_sample
+from ._base import Control, DirectionView, Kind, checkbox, dropdown, sample_slider, validate_sample
 from ._heatmap import MASK_COLOUR
 from .features import rank, sequence_data, sequence_mask
 
@@ -95,8 +95,8 @@ class Features1D(_LayerArrayView):
     """
 
     rank = 3
-    controls = ("layer", "mode", "sample", "direction", "channels", "n_rows",
-                "share_xy", "time_resolution")
+    controls = {**DirectionView.controls, "sample": Kind.SLICE, "channels": Kind.SLICE,
+                "n_rows": Kind.LAYOUT, "share_xy": Kind.SCALE, "time_resolution": Kind.SLICE}
 
     sample = Control("all")     # int or 'all'
     channels = Control()        # indices into the chosen direction's channels
@@ -170,12 +170,12 @@ class Features1D(_LayerArrayView):
                               self.channel_control]
 
     # -- drawing --------------------------------------------------------------------
-    def _redraw(self, changed):
+    def _redraw(self, kinds):
         self.show_direction_control()
-        if changed == {"n_rows"}:
+        if kinds == {Kind.LAYOUT}:
             return self._layout_grid()
         data = self.view_data()
-        if changed != {"share_xy"}:
+        if kinds != {Kind.SCALE}:
             self._draw_lines(data)
         self._set_y_ranges(data)
         self._n_shown = self.n_channels()
@@ -255,7 +255,6 @@ class Features0D(_LayerArrayView):
     """
 
     rank = 2
-    controls = ("layer", "mode", "direction")
 
     def view_data(self):
         return slicing.features_0d(self._data(), self.direction)
@@ -275,7 +274,7 @@ class Features0D(_LayerArrayView):
         self.figure.add_class("seernn-features0d")
         self.body.children = [self._top_controls(), self.figure]
 
-    def _redraw(self, changed):
+    def _redraw(self, kinds):
         self.show_direction_control()
         data = self.view_data()
         n_samples, n_units = data.shape

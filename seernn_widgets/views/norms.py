@@ -8,7 +8,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..stats import column_norms
-from ._base import View, dropdown, log
+from ._base import Kind, View, dropdown, log
 from .lines import palette
 
 STATS = {"max": np.max, "mean": np.mean}   # see-rnn weights_norm's stat_fns
@@ -36,7 +36,7 @@ class WeightNorms(View):
 
     modes = ("weights",)
     scrubbable = False  # it already plots every step
-    controls = ("layer",)
+    controls = {"layer": Kind.DATA}
 
     def __init__(self, inspector, layer=None, **kwargs):
         """`layer`: the layer to show (all layers with weights are tracked),
@@ -46,6 +46,7 @@ class WeightNorms(View):
         self._steps = []
         self._norms = {}   # layer name -> weight path -> stat -> [values]
         self.lines = {}    # (weight path, stat) -> the Lines mark drawn
+        self._lines_layer = None   # whose weights self.lines are
         super().__init__(inspector, None if many else layer, **kwargs)
 
     def layer_choices(self):
@@ -122,9 +123,9 @@ class WeightNorms(View):
         self.figure.add_class("seernn-weightnorms")
         self.body.children = [dropdown(self, "layer", "layer"), self.figure]
 
-    def _redraw(self, changed):
+    def _redraw(self, kinds):
         data = self.view_data()
-        if changed & {"init", "layer"}:
+        if self._lines_layer != self.layer:   # new weights: new lines
             self._new_lines(data["norms"])
         x = np.asarray(data["steps"], dtype=np.float32)
         for (path, stat), mark in self.lines.items():
@@ -144,5 +145,6 @@ class WeightNorms(View):
                     marker="circle", marker_size=16, labels=[f"{name} {stat}"],
                     display_legend=True)
         self.figure.marks = list(self.lines.values())
+        self._lines_layer = self.layer
         for mark in old:
             mark.close()

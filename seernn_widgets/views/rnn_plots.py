@@ -10,7 +10,7 @@ from traitlets import TraitError
 
 from .. import rnn, slicing
 from ..stats import nan_inf_counts
-from ._base import Control, View, checkbox, dropdown, norm_controls, show_norm, validate_norm
+from ._base import Control, Kind, View, checkbox, dropdown, norm_controls, show_norm, validate_norm
 from ._browser import attach_rnn_heatmap, rnn_state, sync_rnn_heatmap
 from ._heatmap import DIVERGING, GREYS, Heatmap
 
@@ -39,6 +39,7 @@ class _RNNView(View):
     weight-gradients, and a direction for Bidirectional layers."""
 
     modes = ("weights", "gradients")
+    controls = {**View.controls, "direction": Kind.SLICE, "gate": Kind.SLICE}
     direction = traitlets.Unicode("forward")
     gate = traitlets.Unicode("all")
 
@@ -177,7 +178,8 @@ class RNNHistogram(_RNNView):
         RNNHistogram(insp, 'bidirectional', direction='backward', equate_axes=2)
     """
 
-    controls = ("layer", "mode", "direction", "gate", "equate_axes", "bins", "bias")
+    controls = {**_RNNView.controls, "equate_axes": Kind.SCALE, "bins": Kind.LAYOUT,
+                "bias": Kind.LAYOUT}
 
     equate_axes = Control(1)
     bins = Control(50)
@@ -227,7 +229,7 @@ class RNNHistogram(_RNNView):
         self.body.children = [self._top_controls(), self.heading, self.grid,
                          widgets.HBox([equate, bins, bias])]
 
-    def _redraw(self, changed):
+    def _redraw(self, kinds):
         self._show_controls()
         histograms = self._histograms()
         shared = SHARED_KERNELS[self.equate_axes]
@@ -285,7 +287,8 @@ class RNNHeatmap(_RNNView):
         RNNHeatmap(insp, 'gru', mode='gradients', absolute_value=True)
     """
 
-    controls = ("layer", "mode", "direction", "gate", "norm", "absolute_value", "resolution")
+    controls = {**_RNNView.controls, "norm": Kind.SCALE, "absolute_value": Kind.SLICE,
+                "resolution": Kind.LAYOUT}
 
     norm = Control(None)          # None = auto over the shown kernels
     absolute_value = traitlets.Bool(False)
@@ -356,7 +359,7 @@ class RNNHeatmap(_RNNView):
             self.heatmaps[kernel] = heatmap
         return self.heatmaps[kernel]
 
-    def _redraw(self, changed):
+    def _redraw(self, kinds):
         self._show_controls()
         state = rnn_state(self)
         self.slicer.update(state)   # before the images: the page's controls agree first
@@ -365,10 +368,10 @@ class RNNHeatmap(_RNNView):
         norm = self.norm or self._auto_norm()
         with self.norm_binding.quiet():
             show_norm(self.norm_slider, norm)
-        if changed == {"norm"}:   # colours only, no new image
+        if kinds == {Kind.SCALE}:   # colours only, no new image
             for kernel in data:
                 self.heatmaps[kernel].set_norm(norm)
-            sync_rnn_heatmap(self, changed, state)
+            sync_rnn_heatmap(self, kinds, state)
             return
         gates, units = self.shown_gates(), self.info().units
         boundaries = [units * g for g in range(1, len(gates))]
@@ -383,4 +386,4 @@ class RNNHeatmap(_RNNView):
         top, norm_box = self._controls
         self.body.children = [top, *(self.heatmaps[k].figure for k in data), norm_box,
                               self.slicer]
-        sync_rnn_heatmap(self, changed, state)
+        sync_rnn_heatmap(self, kinds, state)
