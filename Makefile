@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv system bench screenshots lock clean
+.PHONY: demo test test-fast lint notebooks venv system bench screenshots lock clean
 
 $(STAMP): setup.py pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,19 @@ demo: venv
 
 test: venv system
 	$(PY) -m pytest -q
+
+# The quick loop while editing (under 2 minutes on 2 cores): no browser, none of the
+# modules tests/conftest.py marks slow. `make test` runs those too.
+test-fast: venv
+	$(PY) -m pytest -q -m "not browser and not slow"
+
+# ruff, configured in pyproject.toml; `$(VENV)/bin/ruff check --fix .` fixes what it can.
+lint: venv
+	$(VENV)/bin/ruff check .
+
+# Rewrite notebooks/*.ipynb (no outputs) from their percent-format scripts notebooks/*.py.
+notebooks: venv
+	$(VENV)/bin/jupytext -q --update --to ipynb notebooks/*.py
 
 bench: venv system
 	for script in bench/*.py; do $(PY) $$script || exit 1; done

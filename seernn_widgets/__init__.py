@@ -16,7 +16,7 @@ from .loading import load_data, load_model
 from .visuals import (IgnoredArgumentsWarning, features_0D, features_1D, features_2D,
                       features_hist, features_hist_v2, hist_clipped, rnn_heatmap, rnn_histogram)
 
-__version__ = "0.1.0"
+__version__ = importlib.import_module("importlib.metadata").version(__name__)   # pyproject.toml's
 
 _WIDGETS = {
     "Features0D": "lines", "Features1D": "lines", "Features2D": "features",

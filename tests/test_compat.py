@@ -4,8 +4,14 @@ import numpy as np
 import pytest
 
 from models import batch, stacked_lstm
-from seernn_widgets import (detect_nans, get_gradients, get_outputs, get_rnn_weights,
-                            get_weights, weights_norm)
+from seernn_widgets import (
+    detect_nans,
+    get_gradients,
+    get_outputs,
+    get_rnn_weights,
+    get_weights,
+    weights_norm,
+)
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +37,8 @@ def test_gradients_weights_mode_follows_trainable_weights(setup):
     model, x, y = setup
     grads = get_gradients(model, "bigru", x, y, mode="weights", as_dict=True)
     assert list(grads) == [v.path for v in model.get_layer("bigru").trainable_variables]
-    assert [g.shape for g in grads.values()] == [tuple(v.shape) for v in model.get_layer("bigru").trainable_variables]
+    assert [g.shape for g in grads.values()] == [
+        tuple(v.shape) for v in model.get_layer("bigru").trainable_variables]
     dense = model.get_layer("dense")
     by_params = get_gradients(model, None, x, y, params=[dense.kernel, dense.output])
     np.testing.assert_array_equal(by_params[0], grads_of(model, x, y, "dense")[0])
@@ -97,7 +104,7 @@ def test_detect_nans():
 
 
 # -- get_weight_penalties / weight_loss / rnn_summary on Keras 3 -----------------------
-from keras.regularizers import L1, L2, L1L2   # noqa: E402
+from keras.regularizers import L1, L1L2, L2  # noqa: E402
 
 from seernn_widgets.compat import get_weight_penalties, rnn_summary, weight_loss  # noqa: E402
 

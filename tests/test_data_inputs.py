@@ -15,9 +15,11 @@ def test_sequential_model(rng):
     y = rng.standard_normal((5, 2)).astype("float32")
     insp = Inspector(model, x, y)
     assert insp.layer_names == ["lstm", "dense"]
-    expected = lstm(x.astype(float), *[w.astype(float) for w in model.layers[0].get_weights()], return_sequences=False)
+    expected = lstm(x.astype(float), *[w.astype(float) for w in model.layers[0].get_weights()],
+                    return_sequences=False)
     np.testing.assert_allclose(insp.outputs(0), expected, atol=1e-5)
-    np.testing.assert_allclose(insp.gradients("dense"), 2 * (insp.outputs("dense") - y) / y.size, rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(insp.gradients("dense"), 2 * (insp.outputs("dense") - y) / y.size,
+                               rtol=1e-5, atol=1e-8)
 
 
 def test_multi_input_model_and_conv1d(rng):
@@ -34,10 +36,12 @@ def test_multi_input_model_and_conv1d(rng):
     np.testing.assert_allclose(insp.outputs("cat")[..., 4:], xb)
     kernel, bias = model.get_layer("conv").get_weights()
     padded = np.pad(xa, ((0, 0), (1, 1), (0, 0)))
-    expected = np.stack([np.einsum("bkc,kcf->bf", padded[:, t:t + 3], kernel) for t in range(6)], 1) + bias
+    expected = np.stack([np.einsum("bkc,kcf->bf", padded[:, t:t + 3], kernel)
+                         for t in range(6)], 1) + bias
     np.testing.assert_allclose(insp.outputs("conv"), expected, atol=1e-5)
     # pooling averages over time, so each timestep of `cat` gets 1/6 of the pool gradient
-    np.testing.assert_allclose(insp.gradients("cat"), np.repeat(insp.gradients("pool")[:, None] / 6, 6, 1), rtol=1e-5)
+    np.testing.assert_allclose(insp.gradients("cat"),
+                               np.repeat(insp.gradients("pool")[:, None] / 6, 6, 1), rtol=1e-5)
 
 
 def test_dataset_uses_its_first_batch(rng):

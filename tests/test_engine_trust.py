@@ -14,8 +14,7 @@ import pytest
 import tensorflow as tf
 
 from models import assert_same_state, model_state
-from seernn_widgets import (FrozenLayerError, Inspector, NoGradientError, get_gradients,
-                            get_outputs)
+from seernn_widgets import FrozenLayerError, Inspector, NoGradientError, get_gradients, get_outputs
 
 
 def _tap_gradient(model, x, y, layer_name):
@@ -229,10 +228,12 @@ def test_an_inspected_model_is_collected_once_dropped(rng, how):
 def test_never_fit_multi_output_model_gains_no_loss_trackers(rng):
     ipt = keras.Input((6, 3))
     h = keras.layers.LSTM(4, name="lstm", kernel_regularizer="l2")(ipt)
-    model = keras.Model(ipt, [keras.layers.Dense(2, name="a")(h), keras.layers.Dense(1, name="b")(h)])
+    model = keras.Model(ipt, [keras.layers.Dense(2, name="a")(h),
+                              keras.layers.Dense(1, name="b")(h)])
     model.compile("adam", ["mse", "mae"], loss_weights=[1.0, 0.5])
     x = rng.standard_normal((5, 6, 3)).astype("float32")
-    y = [rng.standard_normal((5, 2)).astype("float32"), rng.standard_normal((5, 1)).astype("float32")]
+    y = [rng.standard_normal((5, 2)).astype("float32"),
+         rng.standard_normal((5, 1)).astype("float32")]
     paths = [v.path for v in model.variables + model.metrics_variables]
     insp = Inspector(model, x, y)
     grads = insp.gradients("lstm", "weights")

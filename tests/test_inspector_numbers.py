@@ -73,7 +73,8 @@ def test_output_gradient_of_a_cross_entropy_computed_from_logits(rng, activation
         h = tf.constant(insp.outputs("gru"))
         tape.watch(h)
         fit_loss = model.compute_loss(y=y, y_pred=head(h))
-    np.testing.assert_allclose(insp.gradients("gru"), tape.gradient(fit_loss, h), rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(insp.gradients("gru"), tape.gradient(fit_loss, h),
+                               rtol=1e-5, atol=1e-8)
 
 
 def test_sample_weight_scales_each_sample_as_fit_does(rng):
@@ -134,7 +135,8 @@ def test_output_gradient_of_inner_layer_matches_finite_differences(rng):
             hp = h.copy()
             hp[index] += sign * eps
             shifted.append(_mse(tail, hp, y))
-        assert grad[index] == pytest.approx((shifted[0] - shifted[1]) / (2 * eps), rel=1e-5, abs=1e-10)
+        assert grad[index] == pytest.approx((shifted[0] - shifted[1]) / (2 * eps),
+                                            rel=1e-5, abs=1e-10)
 
 
 def test_regularization_is_part_of_the_differentiated_loss(rng):

@@ -19,7 +19,8 @@ def test_every_inspection_leaves_the_model_bit_for_bit_unchanged(rng, learning_p
     before = model_state(model)
     insp = Inspector(model, x, y, learning_phase=learning_phase)
     for name in insp.layer_names:
-        insp.outputs(name), insp.gradients(name), insp.gradients(name, "weights"), insp.weights(name)
+        insp.outputs(name), insp.gradients(name)
+        insp.gradients(name, "weights"), insp.weights(name)
     insp.rnn("bigru"), insp.rnn("bigru", "gradients")
     get_outputs(model, "*", x), get_gradients(model, "*", x, y, mode="weights")
     assert_same_state(before, model_state(model))

@@ -1,11 +1,14 @@
 """Every notebook in notebooks/ runs headless, top to bottom, without error.
 
-The notebooks assert what they show (shapes of `view_data()`, vanishing
-gradients, NaN counts, shared axes, ...), so running them is the test. They
-run on a kernel spec `python3` that launches this interpreter, with this
+Each notebook is written as a jupytext percent-format script (notebooks/<name>.py)
+paired with its .ipynb. The notebooks assert what they show (shapes of
+`view_data()`, vanishing gradients, NaN counts, shared axes, ...) in check cells
+(tagged `check`, source collapsed in JupyterLab), so running them is the test.
+They run on a kernel spec `python3` that launches this interpreter, with this
 checkout first on the kernel's import path, in a temporary working directory.
 """
-import importlib.util
+import ast
+import builtins
 import json
 import os
 import sys
@@ -13,6 +16,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import jupytext
 import nbformat
 import pytest
 from jupyter_client.kernelspec import KernelSpecManager
@@ -21,6 +25,8 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+SCRIPTS = sorted(NOTEBOOK_DIR.glob("*.py"))
+SYNC = "make notebooks"   # jupytext --update --to ipynb notebooks/*.py
 EXPECTED = {"quickstart", "live_training", "gallery"}
 CELL_TIMEOUT = 300   # seconds per cell; the slowest cell takes about 10 s
 
@@ -65,17 +71,69 @@ def test_notebooks_are_saved_without_outputs():
         assert nb.metadata["kernelspec"]["name"] == "python3"
 
 
-def test_notebooks_match_their_generator():
-    """The .ipynb files are what notebooks/make_notebooks.py writes."""
-    spec = importlib.util.spec_from_file_location(
-        "make_notebooks", NOTEBOOK_DIR / "make_notebooks.py")
-    generator = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generator)
-    assert set(generator.NOTEBOOKS) == {path.stem for path in NOTEBOOKS}
-    for name, cells in generator.NOTEBOOKS.items():
-        text = (NOTEBOOK_DIR / f"{name}.ipynb").read_text(encoding="utf-8")
-        assert text == generator.build(name, cells), (
-            f"{name}.ipynb is out of date: run python notebooks/make_notebooks.py")
+def _without_ids(notebook):
+    """The notebook's JSON, cell ids left out (jupytext makes new ones each time)."""
+    content = json.loads(notebook)
+    for cell in content["cells"]:
+        cell.pop("id", None)
+    return content
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda path: path.stem)
+def test_notebook_is_what_jupytext_makes_of_its_script(script):
+    path = script.with_suffix(".ipynb")
+    assert path.exists(), f"{script.name} has no {path.name}: run `{SYNC}`"
+    made = jupytext.read(script)
+    assert made.metadata["jupytext"]["formats"] == "ipynb,py:percent"
+    assert _without_ids(path.read_text(encoding="utf-8")) == \
+        _without_ids(jupytext.writes(made, fmt="ipynb")), (
+            f"{path.name} differs from {script.name}: run `{SYNC}`")
+
+
+def test_every_notebook_has_its_script():
+    assert {path.stem for path in NOTEBOOKS} == {path.stem for path in SCRIPTS}
+
+
+def _is_check(cell):
+    return "check" in cell.metadata.get("tags", [])
+
+
+def _names(source):
+    """(names a cell's code reads, names it binds): a close enough reading."""
+    read, bound = set(), set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Name):
+            (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return read, bound
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
+def test_checks_are_tagged_collapsed_and_only_check(path):
+    """Every assert is in a check cell, collapsed for the reader; the teaching
+    cells read no name that only a check cell sets (they run without them)."""
+    nb = nbformat.read(path, as_version=4)
+    checks = [cell for cell in nb.cells if _is_check(cell)]
+    assert checks, f"{path.name} has no check cell"
+    taught = set(dir(builtins)) | {"display"}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        read, bound = _names(cell.source)
+        if _is_check(cell):
+            assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, cell.source
+            continue
+        asserts = any(isinstance(node, ast.Assert) for node in ast.walk(ast.parse(cell.source)))
+        assert not asserts and "np.testing" not in cell.source, (
+            f"{path.name}: an assert outside a check cell:\n{cell.source}")
+        taught |= bound
+        assert read <= taught, (f"{path.name}: {sorted(read - taught)} set only by check cells, "
+                                f"read in:\n{cell.source}")
 
 
 def _execute(path, workdir):

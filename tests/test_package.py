@@ -1,6 +1,10 @@
-"""The inspection part never pulls in widget libraries."""
+"""The inspection part never pulls in widget libraries; one version string."""
 import subprocess
 import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_inspection_imports_without_ipywidgets_or_bqplot():
@@ -8,6 +12,15 @@ def test_inspection_imports_without_ipywidgets_or_bqplot():
             "print(any(m.split('.')[0] in ('ipywidgets', 'bqplot') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_version_is_pyprojects():
+    """pyproject.toml holds the one version string; the package reads it from its
+    installed metadata (the wheel's: tests/test_wheel.py)."""
+    import seernn_widgets
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert seernn_widgets.__version__ == project["version"]
+    assert "version" not in (ROOT / "setup.py").read_text(encoding="utf-8")
 
 
 def test_widgets_load_on_first_use():
@@ -20,7 +33,8 @@ def test_see_rnn_code_migrates_by_changing_the_import():
     """see-rnn's README example, with only `see_rnn` replaced."""
     import keras
     import numpy as np
-    from seernn_widgets import features_2D, get_gradients   # was: from see_rnn import ...
+
+    from seernn_widgets import features_2D, get_gradients  # was: from see_rnn import ...
     from seernn_widgets.views.features import Features2D
     ipt = keras.Input((12, 3))
     model = keras.Model(ipt, keras.layers.Dense(1)(keras.layers.LSTM(

@@ -7,14 +7,13 @@ import textwrap
 import keras
 import numpy as np
 import pytest
+from traitlets import TraitError
 
 from reference import bidirectional, lstm
 from seernn_widgets import Inspector
 from seernn_widgets.rnn import NotRecurrentError
 from seernn_widgets.views.features import Features2D
 from seernn_widgets.views.rnn_plots import RNNHeatmap
-from traitlets import TraitError
-
 
 MERGES = {"concat": None, "sum": np.add, "mul": np.multiply,
           "ave": lambda a, b: (a + b) / 2}
@@ -34,8 +33,9 @@ def test_bidirectional_merge_modes_split_by_direction_where_possible(rng, merge)
     both = bidirectional(lstm, x.astype(float), weights[:3], weights[3:])
     expected = both if merge == "concat" else MERGES[merge](both[..., :4], both[..., 4:])
     np.testing.assert_allclose(insp.outputs("bi"), expected, atol=1e-5)
-    np.testing.assert_array_equal(RNNHeatmap(insp, "bi", direction="backward").view_data()["recurrent"],
-                                  layer.backward_layer.cell.recurrent_kernel.numpy())
+    np.testing.assert_array_equal(
+        RNNHeatmap(insp, "bi", direction="backward").view_data()["recurrent"],
+        layer.backward_layer.cell.recurrent_kernel.numpy())
     view = Features2D(insp, "bi")
     if merge == "concat":
         view.direction = "backward"
@@ -43,7 +43,8 @@ def test_bidirectional_merge_modes_split_by_direction_where_possible(rng, merge)
         return
     assert view.direction_control.layout.display == "none"
     assert view.heatmap.figure.title.endswith(f"directions merged ({merge})")
-    with pytest.raises(TraitError, match=rf"\['both'\] for layer 'bi' - directions merged \({merge}\)"):
+    refused = rf"\['both'\] for layer 'bi' - directions merged \({merge}\)"
+    with pytest.raises(TraitError, match=refused):
         view.direction = "forward"
     assert view.direction == "both"
 
@@ -69,7 +70,8 @@ def test_stateful_rnn_states_are_neither_reset_nor_advanced(rng):
 
 def test_nested_model_is_one_inspectable_layer(rng):
     inner_in = keras.Input((6, 3))
-    inner = keras.Model(inner_in, keras.layers.GRU(4, return_sequences=True)(inner_in), name="encoder")
+    inner = keras.Model(inner_in, keras.layers.GRU(4, return_sequences=True)(inner_in),
+                        name="encoder")
     ipt = keras.Input((6, 3))
     model = keras.Model(ipt, keras.layers.Dense(2, name="head")(inner(ipt)))
     model.compile("adam", "mse")
@@ -120,7 +122,8 @@ def test_convlstm_is_refused_by_rnn_views_by_name_and_timedistributed_works(rng)
     with pytest.raises(NotRecurrentError, match="ConvLSTM1D"):
         insp.rnn("convlstm")
     kernel, bias = model.get_layer("td").get_weights()
-    np.testing.assert_allclose(insp.outputs("td"), insp.outputs("convlstm") @ kernel + bias, atol=1e-5)
+    np.testing.assert_allclose(insp.outputs("td"), insp.outputs("convlstm") @ kernel + bias,
+                               atol=1e-5)
 
 
 def test_generators_and_pydatasets_give_their_first_batch(rng):

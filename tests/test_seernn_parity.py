@@ -12,15 +12,36 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from keras import ops
-from keras.layers import (GRU, LSTM, Activation, Bidirectional, Conv1D, Dense, Input,
-                          SimpleRNN, TimeDistributed, concatenate)
+from keras.layers import (
+    GRU,
+    LSTM,
+    Activation,
+    Bidirectional,
+    Conv1D,
+    Dense,
+    Input,
+    SimpleRNN,
+    TimeDistributed,
+    concatenate,
+)
 from keras.models import Model
 from keras.regularizers import l1_l2, l2
 
-from seernn_widgets import (detect_nans, get_gradients, get_outputs, get_rnn_weights,
-                            get_weights, weights_norm)
-from seernn_widgets.compat import (get_full_name, get_layer, get_weight_penalties,
-                                   rnn_summary, weight_loss)
+from seernn_widgets import (
+    detect_nans,
+    get_gradients,
+    get_outputs,
+    get_rnn_weights,
+    get_weights,
+    weights_norm,
+)
+from seernn_widgets.compat import (
+    get_full_name,
+    get_layer,
+    get_weight_penalties,
+    rnn_summary,
+    weight_loss,
+)
 
 UNITS = 6
 BATCH_SHAPE = (8, 20, 2 * UNITS)   # see-rnn: (8, 100, 12); shorter to share the CPU
@@ -673,7 +694,7 @@ def test_envs_rnn_weights_without_cell_get_weights():
     reset_seeds(7)
     model = make_model(GRU, batch_shape=(8, 10, 12))
     expected = model.layers[2].get_weights()
-    setattr(model.layers[2].cell, "get_weights", None)
+    model.layers[2].cell.get_weights = None
     weights = get_rnn_weights(model, 2, concat_gates=True, as_tensors=False)
     assert len(weights) == 3
     for w, e in zip(weights, expected):

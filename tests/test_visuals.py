@@ -11,9 +11,18 @@ import pytest
 
 from seernn_widgets import get_gradients, get_outputs, get_rnn_weights
 from seernn_widgets.sources import ArraySource
-from seernn_widgets.visuals import (IgnoredArgumentsWarning, features_0D, features_1D,
-                                    features_2D, features_hist, features_hist_v2, grid_shape,
-                                    hist_clipped, rnn_heatmap, rnn_histogram)
+from seernn_widgets.visuals import (
+    IgnoredArgumentsWarning,
+    features_0D,
+    features_1D,
+    features_2D,
+    features_hist,
+    features_hist_v2,
+    grid_shape,
+    hist_clipped,
+    rnn_heatmap,
+    rnn_histogram,
+)
 
 
 @pytest.fixture(scope="module")
@@ -429,6 +438,7 @@ def test_displayable_and_closing_releases_every_widget(grads, call):
 
 def test_refused_widget_leaves_nothing_behind(grads):
     from ipywidgets.widgets.widget import _instances
+
     from seernn_widgets.views.histograms import ClippedHistogram
     before = set(_instances)
     with pytest.raises(Exception, match="peaks_to_clip"):
@@ -642,4 +652,4 @@ def test_titles_name_the_array_not_a_mode_it_never_had(grads):
         f1 = features_1D(grads)
     assert f2.heatmap.figure.title.startswith("gradients - sample 0"), f2.heatmap.figure.title
     assert f2.slicer.state["heading"] == "gradients"      # the page's twin says the same
-    assert f1.title.value.startswith("<b>array - "), f1.title.value
+    assert f1.title_line.value.startswith("<b>array - "), f1.title_line.value

@@ -4,11 +4,13 @@ import importlib.util
 import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 JS = sorted(p.name for p in (ROOT / "js").glob("*.js"))
+VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
 
 
 def build_wheel(tmp_path):
@@ -33,6 +35,7 @@ def build_wheel(tmp_path):
 def test_wheel_ships_the_es_module_and_the_package_finds_it(tmp_path):
     assert {"slicing.js", "widget.js"} <= set(JS)
     wheel = build_wheel(tmp_path)
+    assert wheel.name.startswith(f"seernn_widgets-{VERSION}-")
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
         for name in JS:
@@ -44,6 +47,7 @@ def test_wheel_ships_the_es_module_and_the_package_finds_it(tmp_path):
     # what an installed copy serves: static/, not the checkout's js/
     probe = ("import seernn_widgets, pathlib\n"
              "from seernn_widgets.views._browser import esm_source, js_dir\n"
+             "print(seernn_widgets.__version__)\n"
              "print(pathlib.Path(seernn_widgets.__file__).parent)\n"
              "print(js_dir())\n"
              "esm = esm_source()\n"
@@ -53,7 +57,8 @@ def test_wheel_ships_the_es_module_and_the_package_finds_it(tmp_path):
                          check=True, timeout=120, cwd=tmp_path,
                          env={"PYTHONPATH": str(tmp_path / "site"), "TF_CPP_MIN_LOG_LEVEL": "2",
                               "PATH": "/usr/bin:/bin"})
-    package, folder, whole = out.stdout.splitlines()
+    version, package, folder, whole = out.stdout.splitlines()
+    assert version == VERSION   # read from the wheel's metadata
     assert whole == "True"      # slicing.js inlined into one module
     assert Path(package) == tmp_path / "site" / "seernn_widgets"
     assert Path(folder) == tmp_path / "site" / "seernn_widgets" / "static"

@@ -27,8 +27,8 @@ def _close(actual, expected, tol):
     diff = np.abs(actual.astype("float64") - expected)
     bad = ~(diff <= atol + tol["rtol"] * np.abs(expected))
     if bad.any():
-        return (f"{int(bad.sum())}/{bad.size} values differ, max |diff| {float(np.nanmax(diff)):.3g} "
-                f"(max |expected| {scale:.3g})")
+        return (f"{int(bad.sum())}/{bad.size} values differ, "
+                f"max |diff| {float(np.nanmax(diff)):.3g} (max |expected| {scale:.3g})")
     return None
 
 

@@ -14,7 +14,7 @@ of its first call, "name[i]" for its other (flattened) outputs, "name#k" for
 its k-th call.
 """
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
 import keras
 import numpy as np
@@ -239,8 +239,8 @@ def reference(model, net, x, y, sample_weight):
 
     Returns (entries {name: Entry}, weight_gradients {id(variable): array},
     absent {id(variable)}: the weights the loss does not depend on (their
-    gradient above is zeros), loss). Raises AssertionError when the zoo's own wiring does not reproduce
-    the model (a bug in the zoo, not in the inspector)."""
+    gradient above is zeros), loss). Raises AssertionError when the zoo's own
+    wiring does not reproduce the model (a bug in the zoo, not in the inspector)."""
     xt, yt = _tensors(x), _tensors(y)
     swt = None if sample_weight is None else tf.convert_to_tensor(sample_weight)
     args = ([xt[s.name] for s in net.inputs] if net.dict_inputs
@@ -284,7 +284,8 @@ def reference(model, net, x, y, sample_weight):
     # the zoo's wiring must be the model
     tol = net.tolerance
     for a, b in zip(tree.flatten(model_pred), flat):
-        np.testing.assert_allclose(np.asarray(tf.cast(a, "float32")), np.asarray(tf.cast(b, "float32")),
+        np.testing.assert_allclose(np.asarray(tf.cast(a, "float32")),
+                                   np.asarray(tf.cast(b, "float32")),
                                    rtol=tol["rtol"], atol=tol["atol"],
                                    err_msg="zoo: wiring differs from the model")
     np.testing.assert_allclose(float(model_loss), float(loss), rtol=tol["rtol"],
@@ -307,6 +308,13 @@ def _rnn_pair(cls, **kw):
     return Net([seq()], sequential=[rnn, head()])
 
 
+def _rnn_case(name, cls, kwargs):
+    def fn():
+        return _rnn_pair(cls, **kwargs)
+    fn.__name__ = name
+    return fn
+
+
 # RNN variants, each on its own: LSTM, GRU (reset_after True/False), SimpleRNN
 _OPTIONS = {"seq": {"return_sequences": True}, "last": {},
             "backwards": {"go_backwards": True, "return_sequences": True},
@@ -319,11 +327,7 @@ for _cls, _tag, _extra, _opts in [
         (L.GRU, "gru_reset_before", {"reset_after": False}, ("seq", "nobias")),
         (L.SimpleRNN, "simplernn", {}, ("seq", "backwards_nobias_last", "dropout"))]:
     for _opt in _opts:
-        _kw = _OPTIONS[_opt]
-        def _fn(_cls=_cls, _kw={**_extra, **_kw}):
-            return _rnn_pair(_cls, **_kw)
-        _fn.__name__ = f"{_tag}_{_opt}"
-        case(_fn)
+        case(_rnn_case(f"{_tag}_{_opt}", _cls, {**_extra, **_OPTIONS[_opt]}))
 
 
 @case
@@ -692,7 +696,8 @@ def dict_inputs():
 # -- nested models and shared layers ------------------------------------------------
 @case
 def nested_sequential():
-    inner = keras.Sequential([keras.Input((T, U)), L.LSTM(3, return_sequences=True, name="inner_lstm"),
+    inner = keras.Sequential([keras.Input((T, U)),
+                              L.LSTM(3, return_sequences=True, name="inner_lstm"),
                               L.Dense(3, name="inner_dense")], name="inner")
     return Net([seq()], sequential=[L.Dense(U, name="pre"), inner, L.GRU(3, name="gru"), head()])
 

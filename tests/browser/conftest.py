@@ -10,6 +10,15 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import lab as labmod  # noqa: E402
 
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items):
+    """Every test in this folder is a `browser` test (`make test-fast` leaves them out)."""
+    for item in items:
+        if HERE in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
 
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory):
