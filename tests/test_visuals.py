@@ -652,4 +652,4 @@ def test_titles_name_the_array_not_a_mode_it_never_had(grads):
         f1 = features_1D(grads)
     assert f2.heatmap.figure.title.startswith("gradients - sample 0"), f2.heatmap.figure.title
     assert f2.slicer.state["heading"] == "gradients"      # the page's twin says the same
-    assert f1.title_line.value.startswith("<b>array - "), f1.title_line.value
+    assert f1.title.value.startswith("<b>array - "), f1.title.value
