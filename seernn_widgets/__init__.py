@@ -5,6 +5,8 @@ The inspection functions import only TensorFlow/Keras; the widget classes
 """
 import importlib
 
+# first: TensorFlow loads with its C++ INFO/WARNING lines out of the cell (errors show)
+from . import _quiet_tensorflow  # noqa: F401
 from .compat import (detect_nans, get_full_name, get_gradients, get_layer, get_outputs,
                      get_rnn_weights, get_weight_penalties, get_weights, rnn_summary,
                      weight_loss, weights_norm)

@@ -20,15 +20,26 @@ Our anywidget module travels in the widget state (``_esm``), so the
 controls that `BrowserSlicer` handles in the page (e.g. the `Features2D`
 sample slider) keep working; controls that need Python do nothing.
 
-require.js and embed-amd.js are fetched once by ``scripts/fetch-js-deps``
-(run by ``make venv``) into ``<venv>/share/seernn_widgets/``.  Set
-``SEERNN_JS_DEPS`` to use another folder.  ``inline=True`` puts everything
+The page waits as long as its scripts take to load (``waitSeconds: 0``:
+no "Load timeout for modules" on a busy machine) and, if one cannot be
+loaded, says which in a red box where the widgets would be.
+
+require.js and embed-amd.js are not in the wheel: the package downloads the
+pinned npm tarballs (sha512-checked) into a user cache on first need, or
+uses ``$SEERNN_JS_DEPS`` / ``<venv>/share/seernn_widgets/`` when they hold
+them (see `seernn_widgets._js_deps`).  ``inline=True`` puts everything
 in the one HTML file instead (scripts as data: URLs; the icon fonts are
 left out, so Font Awesome icons, if any, do not show).
+
+A notebook that is run first runs with ``TF_CPP_MIN_LOG_LEVEL=2`` (unless
+set), and TensorFlow/absl INFO and WARNING log lines are dropped from every
+cell's stderr in the page (errors, tracebacks and other text stay).  One
+progress line per cell goes to stderr (``progress=``).
 
 From the command line (a notebook without saved widget state is run first)::
 
     python -m seernn_widgets.export notebooks/quickstart.ipynb quickstart.html [--inline]
+    python -m seernn_widgets.export --fetch-deps [DIR]   # download require.js etc. now
 """
 import base64
 import html
@@ -37,14 +48,17 @@ import os
 import re
 import shutil
 import sys
+import time
 from pathlib import Path
 from urllib.parse import quote
+
+from . import _js_deps
+from ._tf_logs import LEVEL_VAR, drop_log_noise
 
 __all__ = ["export_html"]
 
 STATE_MIME = "application/vnd.jupyter.widget-state+json"
 VIEW_MIME = "application/vnd.jupyter.widget-view+json"
-FETCH_COMMAND = "scripts/fetch-js-deps` (or `make venv`"
 _CORE_MODULES = {"@jupyter-widgets/base", "@jupyter-widgets/controls",
                  "@jupyter-widgets/output"}   # built into embed-amd.js
 _DEFINE = re.compile(r'define\(\s*\[([^\]]*)\]')
@@ -56,12 +70,6 @@ def _prefix():
     return Path(sys.prefix)
 
 
-def js_deps_dir():
-    """Where scripts/fetch-js-deps put require.js and html-manager/."""
-    env = os.environ.get("SEERNN_JS_DEPS")
-    return Path(env) if env else _prefix() / "share" / "seernn_widgets"
-
-
 def nbextensions_dir():
     """Where the wheels installed their AMD front-ends."""
     for base in (_prefix(), Path(sys.base_prefix)):
@@ -71,21 +79,10 @@ def nbextensions_dir():
     return _prefix() / "share" / "jupyter" / "nbextensions"
 
 
-def _need(path, what):
-    if not Path(path).is_file():
-        raise FileNotFoundError(
-            f"export_html needs {what}, and {path} is missing. Fetch it with "
-            f"`{FETCH_COMMAND}) in the seernn_widgets checkout (it runs `npm pack`), "
-            f"or set SEERNN_JS_DEPS to a folder holding require.js and "
-            f"html-manager/embed-amd.js.")
-    return Path(path)
-
-
-def _npm_files():
-    deps = js_deps_dir()
-    return (_need(deps / "require.js", "require.js (npm requirejs)"),
-            _need(deps / "html-manager" / "embed-amd.js",
-                  "embed-amd.js (npm @jupyter-widgets/html-manager)"))
+def _npm_files(report=None):
+    """(require.js, embed-amd.js), downloaded first if need be."""
+    deps = _js_deps.ensure(report=report)
+    return deps / "require.js", deps / "html-manager" / "embed-amd.js"
 
 
 def _bundle(module):
@@ -118,18 +115,18 @@ def _modules(state):
     return done
 
 
-def _scripts(state, files_dir, rel, inline):
+def _scripts(state, files_dir, rel, inline, report):
     """Provide require.js, embed-amd.js and the bundles ``state`` needs;
     return (HTML for the page's head, URL of embed-amd.js).
 
     Not ``inline``: copied into ``files_dir`` (replaced if present), which
     the page reaches as ``rel``.  ``inline``: require.js in the page, the
     others as data: URLs (the icon fonts of embed-amd.js are left out)."""
-    requirejs, embed = _npm_files()
+    requirejs, embed = _npm_files(report)
     modules = _modules(state)
     if inline:
         paths = {m: _data_url(p) for m, p in modules.items()}
-        head = f"<script>\n{_script_text(requirejs)}\n</script>\n"
+        head = (_error_script(None) + f"<script>\n{_script_text(requirejs)}\n</script>\n")
         return head + _require_config(paths), _data_url(embed)
 
     if files_dir.exists():
@@ -137,7 +134,8 @@ def _scripts(state, files_dir, rel, inline):
     files_dir.mkdir(parents=True)
     shutil.copy2(requirejs, files_dir / "require.js")
     shutil.copytree(embed.parent, files_dir / "html-manager",
-                    ignore=shutil.ignore_patterns("*.map"))
+                    ignore=shutil.ignore_patterns("*.map", "package.json"))
+    (files_dir / "LICENSES.txt").write_text(_js_deps.LICENSES, encoding="utf-8")
     for module, path in modules.items():
         dest = files_dir / "nbextensions" / module
         dest.mkdir(parents=True)
@@ -150,14 +148,109 @@ def _scripts(state, files_dir, rel, inline):
     # @jupyter-widgets/...); both point at html-manager/.
     paths["@jupyter-widgets/html-manager/dist"] = f"{rel}/html-manager"
     paths["@jupyter-widgets"] = f"{rel}/html-manager"
-    head = f'<script src="{html.escape(rel)}/require.js"></script>\n'
+    head = (_error_script(files_dir.name)
+            + f'<script src="{html.escape(rel)}/require.js"></script>\n')
     return head + _require_config(paths), f"{rel}/html-manager/embed-amd.js"
 
 
 def _require_config(paths):
     """Each widget module name -> its local copy, so html-manager's loader
-    (which asks requirejs first) never falls back to a CDN."""
-    return f"<script>\nrequire.config({_js({'paths': paths})});\n</script>\n"
+    (which asks requirejs first) never falls back to a CDN.  waitSeconds 0:
+    a bundle that takes more than requirejs' default 7 s (a busy machine, a
+    slow share) is waited for rather than reported as a load timeout."""
+    config = {"paths": paths, "waitSeconds": 0}
+    return ("<script>\n"
+            f"if (window.requirejs) {{\n  requirejs.config({_js(config)});\n"
+            "  requirejs.onError = seernnExportError.requireError;\n"
+            "  requirejs.onResourceLoad = seernnExportError.loaded;\n}\n"
+            "</script>\n")
+
+
+# Before require.js, so that its own failure is caught too.  A script that
+# fails (requirejs marks its modules' scripts with data-requiremodule), a
+# requirejs error nobody handles and a rejected render all end in one red
+# box, before the first widget view, that names the module; a module that
+# loads after all (html-manager retries a CDN when online) takes its line
+# back out.
+_ERROR_JS = r"""
+window.seernnExportError = (function () {
+  var folder = %(folder)s, lines = {};
+  function box() {
+    var el = document.getElementById("seernn-export-error");
+    if (el) return el;
+    el = document.createElement("div");
+    el.id = "seernn-export-error";
+    el.className = "seernn-export-error";
+    el.setAttribute("role", "alert");
+    el.style.cssText = "border:2px solid #c62828;background:#fff4f4;color:#7f0000;" +
+      "padding:8px 12px;margin:8px 0;font:14px/1.45 sans-serif;white-space:pre-wrap";
+    var head = document.createElement("strong");
+    head.textContent = "Some widgets on this page could not be shown.";
+    el.appendChild(head);
+    var view = document.querySelector('script[type="application/vnd.jupyter.widget-view+json"]');
+    var parent = view ? view.parentNode : document.body;
+    parent.insertBefore(el, view || parent.firstChild);
+    return el;
+  }
+  function show(key, text) {
+    if (lines[key]) return;
+    var line = document.createElement("div");
+    line.textContent = text;
+    lines[key] = line;
+    var put = function () { if (lines[key] === line) box().appendChild(line); };
+    if (document.body) put(); else document.addEventListener("DOMContentLoaded", put);
+  }
+  function where(src) {
+    if (!src) return "";
+    if (src.indexOf("data:") === 0) return " (inlined in this page)";
+    try { src = decodeURI(src); } catch (e) {}
+    return " from " + src;
+  }
+  var hint = folder ? " Keep the folder " + folder + "/ next to this page, complete," +
+    " or export the page again." : " Export the page again.";
+  function failed(module, detail) {
+    show("module:" + module, 'The widget module "' + module + '" could not be loaded' +
+      detail + "." + hint);
+  }
+  document.addEventListener("error", function (event) {
+    var el = event.target;
+    if (!el || el.tagName !== "SCRIPT") return;
+    var module = el.getAttribute("data-requiremodule"), src = el.getAttribute("src");
+    if (module) failed(module, where(src));
+    else show("script:" + src, "The script" + where(src) + " could not be loaded." + hint);
+  }, true);
+  window.addEventListener("unhandledrejection", function (event) {
+    var err = event.reason || {}, mods = err.requireModules;
+    if (mods && mods.length) failed(mods[0], ": " + (err.message || err));
+    else show("render:" + (err.message || err), "Rendering the widgets failed: " +
+      (err.message || String(err)));
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!window.requirejs && !Object.keys(lines).length)
+      show("require", "require.js did not load." + hint);
+  });
+  return {
+    requireError: function (err) {
+      var mods = err.requireModules || [];
+      if (mods.length) failed(mods[0], ": " + err.message);
+      else show("require:" + err.message, "A script failed: " + err.message);
+      if (window.console) console.error(err);
+    },
+    loaded: function (context, map) {
+      var line = lines["module:" + map.id];
+      if (!line) return;
+      delete lines["module:" + map.id];
+      if (line.parentNode) line.parentNode.removeChild(line);
+      var el = document.getElementById("seernn-export-error");
+      if (el && el.childNodes.length === 1) el.parentNode.removeChild(el);
+    }
+  };
+}());
+"""
+
+
+def _error_script(folder):
+    return f"<script>{_ERROR_JS % {'folder': _js(folder)}}</script>\n"
 
 
 def _data_url(path):
@@ -198,13 +291,13 @@ _PAGE = """<!DOCTYPE html>
 """
 
 
-def _export_widgets(widgets, path, files_dir, rel, inline, title):
+def _export_widgets(widgets, path, files_dir, rel, inline, title, report):
     from ipywidgets import embed
 
     # drop_defaults=False: anywidget's _esm is a trait default, and the page
     # knows no Python defaults
     state = embed.dependency_state(widgets, drop_defaults=False)
-    head, renderer = _scripts(state, files_dir, rel, inline)
+    head, renderer = _scripts(state, files_dir, rel, inline, report)
     views = "\n".join(
         f'<div class="seernn-widget">\n<script type="{VIEW_MIME}">\n'
         f'{_js({"version_major": 2, "version_minor": 0, "model_id": w.model_id})}\n'
@@ -230,35 +323,63 @@ def _saved_state(nb):
     return nb.metadata.get("widgets", {}).get(STATE_MIME, {}).get("state", {})
 
 
-def _execute(nb, folder, timeout):
+def _execute(nb, folder, timeout, report):
+    """Run ``nb`` in a python3 kernel, one progress line per code cell."""
     from nbclient import NotebookClient
+
+    cells = [i for i, cell in enumerate(nb.cells)
+             if cell.cell_type == "code" and cell.source.strip()]
+    start = time.monotonic()
+
+    def on_cell_execute(cell, cell_index):
+        first = next((line for line in cell.source.splitlines() if line.strip()), "")
+        first = first if len(first) <= 60 else first[:57] + "..."
+        number = cells.index(cell_index) + 1 if cell_index in cells else "?"
+        report(f"[{number}/{len(cells)}] {time.monotonic() - start:5.1f} s  {first}")
 
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(folder)}},
-                            store_widget_state=True)
-    client.execute()
+                            store_widget_state=True, on_cell_execute=on_cell_execute)
+    # the kernel's TensorFlow logs errors only, unless the user chose a level
+    env = dict(os.environ)
+    env.setdefault(LEVEL_VAR, "2")
+    report(f"running {len(cells)} code cells in a python3 kernel (timeout {timeout} s per cell)")
+    client.execute(env=env)
+    report(f"ran the notebook in {time.monotonic() - start:.1f} s")
     return nb
 
 
-def _export_notebook(src, path, files_dir, rel, inline, execute, timeout):
+def _drop_log_lines(nb):
+    """TensorFlow/absl INFO and WARNING lines out of every stderr stream
+    output; error outputs, tracebacks and any other text stay."""
+    for cell in nb.cells:
+        outputs = []
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                output["text"] = drop_log_noise(output.get("text", ""))
+                if not output["text"]:
+                    continue
+            outputs.append(output)
+        if "outputs" in cell:
+            cell["outputs"] = outputs
+    return nb
+
+
+def _export_notebook(src, path, files_dir, rel, inline, execute, timeout, report):
     import jinja2
     import nbformat
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(str(src), as_version=4)
     if execute is True or (execute is None and not _saved_state(nb)):
-        unset = "TF_CPP_MIN_LOG_LEVEL" not in os.environ
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")   # the kernel inherits it
-        try:
-            nb = _execute(nb, src.parent, timeout)
-        finally:
-            if unset:
-                os.environ.pop("TF_CPP_MIN_LOG_LEVEL", None)
+        report(f"running {src.name} to get its widget state")
+        nb = _execute(nb, src.parent, timeout, report)
     state = _saved_state(nb)
     if not state:
         raise ValueError(f"{src} has no widget state to export (run it and save "
                          f"it with its widget state, or pass execute=True)")
-    head, renderer = _scripts(state, files_dir, rel, inline)
+    _drop_log_lines(nb)
+    head, renderer = _scripts(state, files_dir, rel, inline, report)
     exporter = HTMLExporter(
         template_name="lab",
         extra_loaders=[jinja2.DictLoader({"seernn_export.html.j2": _TEMPLATE})],
@@ -272,20 +393,42 @@ def _export_notebook(src, path, files_dir, rel, inline, execute, timeout):
 # ---------------------------------------------------------------- entry point
 
 
+def _reporter(progress):
+    if callable(progress):
+        return progress
+    if progress:
+        def report(line):
+            print(f"export_html: {line}", file=sys.stderr, flush=True)
+        return report
+    return lambda line: None
+
+
 def export_html(widgets_or_notebook, path, *, inline=False, execute=None, timeout=600,
-                title=None):
+                title=None, progress=True):
     """Write ``path`` (HTML) and ``<stem>_files/`` next to it: a page that
     shows the widgets with no kernel and no network.  Returns ``path``.
 
     ``widgets_or_notebook``: a widget, a list of widgets, or the path of a
     ``.ipynb``.  A notebook without saved widget state is executed first
-    (nbclient, kernel ``python3``, in the notebook's folder) and the file is
-    left unchanged; ``execute=True`` always runs it, ``execute=False`` never.
+    (nbclient, kernel ``python3``, in the notebook's folder, with
+    ``TF_CPP_MIN_LOG_LEVEL=2`` unless set) and the file is left unchanged;
+    ``execute=True`` always runs it, ``execute=False`` never.  TensorFlow's
+    INFO/WARNING log lines are left out of the page's cell outputs.
     Open the page from disk (``file://``) or any static web server, with
     ``<stem>_files/`` beside it.  ``inline=True`` writes one self-contained
     file instead (scripts as data: URLs, ~+5 MB; widget icon fonts left out).
+
+    ``progress``: ``True`` prints a line per step that takes time (a
+    download of require.js/html-manager, each notebook cell run) to stderr,
+    ``False`` nothing; a callable gets each line instead.
+
+    Example::
+
+        export_html([Features2D(insp, "lstm")], "lstm.html")
+        export_html("notebooks/quickstart.ipynb", "out/quickstart.html", execute=True)
     """
-    _npm_files()   # fail before running a notebook
+    report = _reporter(progress)
+    _npm_files(report)   # fail (or download) before running a notebook
     path = Path(path).resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     files_dir = path.with_name(f"{path.stem}_files")
@@ -296,13 +439,14 @@ def export_html(widgets_or_notebook, path, *, inline=False, execute=None, timeou
             raise ValueError(f"{src} is not a notebook (.ipynb)")
         if not src.is_file():
             raise FileNotFoundError(src)
-        _export_notebook(src.resolve(), path, files_dir, rel, inline, execute, timeout)
+        _export_notebook(src.resolve(), path, files_dir, rel, inline, execute, timeout, report)
+        report(f"wrote {path}" + ("" if inline else f" and {files_dir.name}/"))
     else:
         widgets = (list(widgets_or_notebook)
                    if isinstance(widgets_or_notebook, (list, tuple)) else [widgets_or_notebook])
         if not widgets:
             raise ValueError("no widgets to export")
-        _export_widgets(widgets, path, files_dir, rel, inline, title or path.stem)
+        _export_widgets(widgets, path, files_dir, rel, inline, title or path.stem, report)
     return path
 
 
@@ -313,15 +457,37 @@ def main(argv=None):
         prog="python -m seernn_widgets.export",
         description="Export a notebook's widgets to an HTML page that needs no "
                     "kernel and no network (plus <stem>_files/ beside it).")
-    parser.add_argument("notebook")
-    parser.add_argument("html")
+    parser.add_argument("notebook", nargs="?")
+    parser.add_argument("html", nargs="?")
     parser.add_argument("--execute", action="store_true",
                         help="run the notebook first even if it has widget state")
     parser.add_argument("--inline", action="store_true",
                         help="one self-contained HTML file (no <stem>_files/)")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    parser.add_argument("--fetch-deps", nargs="?", const="", metavar="DIR",
+                        help="only download require.js and @jupyter-widgets/html-manager "
+                             "(pinned, sha512-checked) into DIR (default: where "
+                             "export_html looks: $SEERNN_JS_DEPS, else the user cache)")
     args = parser.parse_args(argv)
-    out = export_html(args.notebook, args.html, inline=args.inline,
-                      execute=True if args.execute else None)
+    report = _reporter(not args.quiet)
+    try:
+        if args.fetch_deps is not None:
+            if args.notebook:
+                parser.error("--fetch-deps takes no notebook")
+            dest = Path(args.fetch_deps) if args.fetch_deps else _js_deps.find()
+            if _js_deps.is_complete(dest):
+                os.utime(dest / "VERSIONS")   # make's stamp
+                report(f"up to date: {dest}")
+            else:
+                _js_deps.fetch(dest, report=report)
+            print(dest)
+            return
+        if not (args.notebook and args.html):
+            parser.error("give a notebook and an html path (or --fetch-deps)")
+        out = export_html(args.notebook, args.html, inline=args.inline,
+                          execute=True if args.execute else None, progress=not args.quiet)
+    except _js_deps.JSDepsError as exc:
+        sys.exit(f"error: {exc}")
     print(out)
 
 

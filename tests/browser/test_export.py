@@ -5,16 +5,20 @@ The notebook is executed (nbclient) and exported; Chromium opens the HTML
 from file:// with every other request aborted (and the context offline), so
 nothing can come from a CDN.  The ImageGL heatmaps and the bqplot SVG plots
 must show pictures, and the Features2D sample slider, which BrowserSlicer
-handles in the page, must redraw its heatmap there.  Screenshots:
-tests/artifacts/export_*.png.
+handles in the page, must redraw its heatmap there.  A bundle served after
+more than requirejs' default 7 s still loads; a missing one is named in a
+red box where the widgets would be.  Screenshots: tests/artifacts/export_*.png.
 """
+import contextlib
+import http.server
 import os
 import re
+import shutil
+import threading
 import time
+from pathlib import Path
 
 import pytest
-
-from pathlib import Path
 
 from lab import (  # conftest.py puts tests/browser on sys.path
     ARTIFACTS,
@@ -31,42 +35,79 @@ REPO = Path(__file__).resolve().parents[2]
 QUICKSTART = REPO / "notebooks" / "quickstart.ipynb"
 
 
+PROGRESS = []
+
+
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
-    """(html path, seconds) for the exported quickstart."""
+    """(html path, seconds) for the exported quickstart (run here: the kernel
+    inherits no TF_CPP_MIN_LOG_LEVEL from the test)."""
     from seernn_widgets.export import export_html
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     out = tmp_path_factory.mktemp("export") / "quickstart.html"
     start = time.time()
-    export_html(QUICKSTART, out)
+    level = os.environ.pop("TF_CPP_MIN_LOG_LEVEL", None)
+    try:
+        export_html(QUICKSTART, out, progress=PROGRESS.append)
+    finally:
+        if level is not None:
+            os.environ["TF_CPP_MIN_LOG_LEVEL"] = level
     return out, time.time() - start
 
 
 @pytest.fixture(scope="module")
-def offline_page(exported):
-    """The exported page in Chromium, everything but file:// blocked.
-    Yields (page, requests that were blocked, page errors)."""
+def small_page(tmp_path_factory):
+    """A bqplot figure and a slider exported as a page (no notebook to run)."""
+    import bqplot
+    import ipywidgets
+    import numpy as np
+
+    from seernn_widgets.export import export_html
+
+    x = np.linspace(0, 6, 50)
+    scales = {"x": bqplot.LinearScale(), "y": bqplot.LinearScale()}
+    figure = bqplot.Figure(marks=[bqplot.Lines(x=x, y=np.sin(x), scales=scales)],
+                           axes=[bqplot.Axis(scale=scales["x"]),
+                                 bqplot.Axis(scale=scales["y"], orientation="vertical")])
+    figure.add_class("t-small-figure")
+    out = tmp_path_factory.mktemp("small") / "small.html"
+    export_html([ipywidgets.IntSlider(3, description="sample"), figure], out, progress=False)
+    return out
+
+
+@contextlib.contextmanager
+def open_offline(url, allowed="file://"):
+    """``url`` in Chromium with every request not starting with ``allowed``
+    blocked.  Yields (page, requests that were blocked, page errors)."""
     if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (scripts/ensure-system-packages)")
-    html, _ = exported
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs it "
+                    f"(scripts/ensure-system-packages)")
     blocked, errors = [], []
 
-    def only_files(route):
-        if route.request.url.startswith("file://"):
+    def only_allowed(route):
+        if route.request.url.startswith(allowed):
             route.continue_()
         else:
             blocked.append(route.request.url)
             route.abort()
 
     with browser_context() as ctx:
-        ctx.route("**/*", only_files)
-        ctx.set_offline(True)
+        ctx.route("**/*", only_allowed)
+        if allowed == "file://":
+            ctx.set_offline(True)
         page = ctx.pages[0] if ctx.pages else ctx.new_page()
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.on("requestfailed", lambda req: errors.append(f"failed: {req.url}"))
-        page.goto(html.as_uri())
+        page.goto(url)
         yield page, blocked, errors
+
+
+@pytest.fixture(scope="module")
+def offline_page(exported):
+    """The exported page in Chromium, everything but file:// blocked."""
+    html, _ = exported
+    with open_offline(html.as_uri()) as opened:
+        yield opened
 
 
 def test_export_writes_page_and_local_scripts(exported):
@@ -80,6 +121,16 @@ def test_export_writes_page_and_local_scripts(exported):
         assert (files / rel).is_file(), rel
     assert "application/vnd.jupyter.widget-state+json" in text
     assert '<script src="quickstart_files/require.js">' in text
+    assert '"waitSeconds": 0' in text
+    assert (files / "LICENSES.txt").is_file()
+    # TensorFlow's C++ log lines stay out of the cells (the kernel ran without
+    # TF_CPP_MIN_LOG_LEVEL set); one progress line per code cell was reported
+    for noise in ("oneDNN custom operations", "absl::InitializeLog", "cpu_feature_guard",
+                  "rebuild TensorFlow with the appropriate compiler flags"):
+        assert noise not in text, noise
+    cells = [line for line in PROGRESS if re.match(r"\[\d+/\d+\]", line)]
+    if any(line.startswith("running") for line in PROGRESS):   # it had no saved state
+        assert len(cells) >= 5 and cells[-1].startswith(f"[{len(cells)}/{len(cells)}]"), PROGRESS
     # no script, stylesheet or module from anywhere but the files folder
     remote = re.findall(r'<(?:script|link|img)\b[^>]*(?:src|href)="([a-z]+:[^"]*)"', text)
     assert not remote, remote
@@ -146,3 +197,70 @@ def view_selector(page, view):
     """A CSS selector for ``view`` (drag_slider takes a selector): tag it."""
     view.evaluate("el => el.classList.add('t-export-view')")
     return ".t-export-view"
+
+
+def test_page_waits_for_a_module_slower_than_7_s(small_page):
+    """requirejs gives up on a script after 7 s by default (``Load timeout
+    for modules``); the page's waitSeconds 0 waits.  Served over HTTP with
+    bqplot's bundle held back 8.5 s."""
+    slow = f"/{small_page.stem}_files/nbextensions/bqplot/index.js"
+    served = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(small_page.parent), **kwargs)
+
+        def do_GET(self):
+            served.append(self.path)
+            if self.path == slow:
+                time.sleep(8.5)
+            super().do_GET()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    origin = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        with open_offline(origin + small_page.name, allowed=origin) as (page, blocked, errors):
+            start = time.time()
+            page.wait_for_selector(".t-small-figure path.line", state="attached", timeout=60_000)
+            waited = time.time() - start
+            figure = page.locator(".t-small-figure").first
+            assert wait_pixels_nonblank(figure, timeout=10, min_colours=2, min_foreground=0.01)
+            screenshot(page.locator("body"), "export_slow_module_page")
+            assert page.locator(".widget-slider").count() == 1
+            assert page.locator("#seernn-export-error").count() == 0
+            assert slow in served and waited > 7, (waited, served)
+            assert not blocked, f"the page asked the network for {blocked}"
+            assert not errors, errors
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("missing", ["nbextensions/bqplot/index.js", "html-manager/embed-amd.js",
+                                     "require.js"])
+def test_page_names_a_script_that_fails_to_load(small_page, tmp_path, missing):
+    copy = tmp_path / small_page.name
+    files = f"{small_page.stem}_files"
+    shutil.copy2(small_page, copy)
+    shutil.copytree(small_page.with_name(files), tmp_path / files)
+    (tmp_path / files / missing).unlink()
+
+    with open_offline(copy.as_uri()) as (page, _, _errors):
+        box = page.locator("#seernn-export-error")
+        box.wait_for(state="visible", timeout=30_000)
+        page.wait_for_timeout(500)        # any second message
+        text = box.inner_text()
+        screenshot(page.locator("body"), f"export_missing_{Path(missing).parent.name or 'root'}"
+                                         f"_{Path(missing).stem}")
+        # where the widgets would be: in the first view's place, before it
+        assert page.locator(".seernn-widget #seernn-export-error").count() == 1
+        assert page.locator(".t-small-figure path.line").count() == 0   # no figure drawn
+    assert "Some widgets on this page could not be shown." in text
+    if missing.startswith("nbextensions/"):
+        assert 'The widget module "bqplot" could not be loaded' in text
+    assert f"{files}/{missing}" in text, text
+    assert f"Keep the folder {files}/ next to this page" in text
