@@ -11,6 +11,7 @@
 // The served module is slicing.js followed by this file, without the import
 // line below (anywidget serves one file): _browser.py joins them.
 import { features2d, maskImage, nanInfCounts, peakAbs, rnnMatrix } from "./slicing.js";
+import { keepPainted } from "./contexts.js";
 
 const REF = "IPY_MODEL_";
 
@@ -213,6 +214,7 @@ class Slicer {
       t.figure.on("change:title", news(), this);
       t.lines?.on("change:x change:y change:visible", news(), this);
       t.axis?.on("change:tick_values change:tick_labels change:label", news(), this);
+      t.unpaint = keepPainted(t.figure);   // its WebGL context, shared out per page
     }
     this.schedule();
   }
@@ -221,6 +223,7 @@ class Slicer {
     for (const m of Object.values(this.controls)) m.off(null, null, this);
     for (const t of this.targets) {
       for (const key of ["mark", "scale", "figure", "lines", "axis"]) t[key]?.off(null, null, this);
+      t.unpaint?.();
     }
   }
 
