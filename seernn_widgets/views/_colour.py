@@ -1,0 +1,237 @@
+"""Colour ranges, the white-at-zero palette and the symlog transform shared by
+the heatmap views (Features2D, RNNHeatmap). Pure NumPy: no widgets.
+
+`norm` of a heatmap view is an automatic choice or a hand-set (lo, hi):
+
+* 'auto'   ±max|v| over everything the view can show of the layer (every
+           sample, direction, gate), so moving those keeps the colours;
+* 'sample' (Features2D) ±max|v| over the sample shown (all its channels);
+* 'kernel' (RNNHeatmap) each kernel its own ±max|v| (all its directions, gates);
+* 'robust' ±99th percentile of |v| over everything: the few larger values
+           saturate (e.g. an LSTM's forget-gate bias no longer washes out its kernels);
+* (lo, hi) hand-set, in the data's own units (also under symlog); it holds
+           for one layer and mode: changing either goes back to the automatic choice.
+
+Zero is white for every range: ImageGL spreads its scale's colours evenly
+over [min, max] and ignores bqplot's `mid`, so the view sends `palette(lo, hi)`
+- 256 colours, one per entry of ImageGL's colour texture - blue from lo up to
+white at 0, then up to red at hi (matplotlib's TwoSlopeNorm). A range that
+is not symmetric keeps zero white; the colour bar (bqplot ColorAxis, drawn from
+the same colours) shows exactly what the image uses. js/colour.js is the
+page's twin of `palette` and `ticks_within`, checked string for string by
+tests/test_colour.py.
+
+Symlog (`colour_scale='symlog'`): the image drawn is
+sign(v)*log10(1 + |v|/linthresh), linthresh the 1st percentile of the
+layer's nonzero finite |v|, so 1e-14..1e-5 all get colours; the colour
+bar's ticks are labelled in the original values. `view_data()` stays raw.
+"""
+import decimal
+import math
+
+import numpy as np
+from traitlets import TraitError
+
+AUTO = "auto"
+ROBUST = "robust"
+MANUAL = "manual"          # the norm dropdown's entry for a hand-set range
+ROBUST_PERCENTILE = 99.0
+LINTHRESH_PERCENTILE = 1.0
+COLOUR_SCALES = ("linear", "symlog")
+N_COLOURS = 256             # ImageGL's colour texture has 256 entries
+
+BLUE, WHITE, RED, BLACK = (33, 102, 172), (255, 255, 255), (178, 24, 43), (0, 0, 0)
+DIVERGING_ENDS = (BLUE, RED)    # the colours at lo (< 0) and hi (> 0); white at 0
+GREYS_ENDS = (WHITE, BLACK)     # |values|: white at 0, black at hi
+
+
+def validate_norm(value, autos):
+    """One of `autos` ('auto', ...), None (= 'auto', as before), or (lo, hi)
+    finite with lo < hi; anything else is refused naming what is allowed."""
+    if value is None:
+        return AUTO
+    if isinstance(value, str):
+        if value in autos:
+            return value
+        raise TraitError(f"norm must be one of {list(autos)} or (min, max), got {value!r}")
+    try:
+        lo, hi = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise TraitError(f"norm must be one of {list(autos)} or (min, max), "
+                         f"got {value!r}") from None
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise TraitError(f"norm must be finite (min, max), got ({lo}, {hi})")
+    if not lo < hi:
+        raise TraitError(f"norm must have min < max (min <= max and not equal), "
+                         f"got ({lo}, {hi})")
+    return (lo, hi)
+
+
+def finite_abs(values):
+    """|v| of the finite values, flat float64."""
+    flat = np.abs(np.ravel(np.asarray(values, dtype=np.float64)))
+    return flat[np.isfinite(flat)]
+
+
+def peak(values):
+    """max|v| over the finite values; 1.0 when there are none or all are 0
+    (slicing.auto_norm's rule: a blank range would hide everything)."""
+    a = finite_abs(values)
+    top = float(a.max()) if a.size else 0.0
+    return top if top > 0 else 1.0
+
+
+def robust_peak(values, percentile=ROBUST_PERCENTILE):
+    """The `percentile` of |v| over the finite values (NumPy's linear
+    interpolation); `peak`'s fallback when that is 0."""
+    a = finite_abs(values)
+    top = float(np.percentile(a, percentile)) if a.size else 0.0
+    return top if top > 0 else peak(values)
+
+
+def symmetric(top, absolute=False):
+    return (0.0, top) if absolute else (-top, top)
+
+
+# -- symlog --------------------------------------------------------------------------
+def linthresh(values, percentile=LINTHRESH_PERCENTILE):
+    """Where symlog turns from linear to log: a low percentile of the nonzero
+    finite |v| (1.0 when there are none)."""
+    a = finite_abs(values)
+    a = a[a > 0]
+    return float(np.percentile(a, percentile)) if a.size else 1.0
+
+
+def symlog(values, c):
+    """sign(v) * log10(1 + |v|/c), float32 like the images (NaN, ±Inf kept)."""
+    v = np.asarray(values, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        return (np.sign(v) * np.log10(1.0 + np.abs(v) / c)).astype(np.float32)
+
+
+def symlog_inverse(values, c):
+    v = np.asarray(values, dtype=np.float64)
+    return np.sign(v) * c * (10.0 ** np.abs(v) - 1.0)
+
+
+def to_drawn(norm, scale, c):
+    """A (lo, hi) of the data's units in the units drawn (symlog or not)."""
+    if scale == "linear":
+        return (float(norm[0]), float(norm[1]))
+    return tuple(symlog_one(x, c) for x in norm)
+
+
+def symlog_one(x, c):
+    """One float through `symlog`, in float64 (ranges are not rounded to float32)."""
+    return math.copysign(math.log10(1.0 + abs(x) / c), x) if x else 0.0
+
+
+def from_drawn(norm, scale, c):
+    """A (lo, hi) in drawn units back in the data's units."""
+    if scale == "linear":
+        return (float(norm[0]), float(norm[1]))
+    return tuple(float(symlog_inverse(x, c)) for x in norm)
+
+
+def symlog_ticks(top, c):
+    """[(drawn value, label)] for the symlog colour bar: 0 and ±10^k for
+    every decade from about `c` to `top` (every other one when there are
+    more than 8), labelled in the original values."""
+    if not top > 0:
+        return [(0.0, "0")]
+    first, last = math.floor(math.log10(c)), math.ceil(math.log10(top))
+    decades = list(range(first, last + 1))
+    step = max(1, math.ceil(len(decades) / 8))
+    decades = decades[::-1][::step][::-1]
+    ticks = [(0.0, "0")]
+    for k in decades:
+        label = f"{10.0 ** k:.0e}".replace("e-0", "e-").replace("e+0", "e").replace("e+", "e")
+        ticks += [(symlog_one(10.0 ** k, c), label),
+                  (symlog_one(-10.0 ** k, c), "-" + label)]
+    return sorted(ticks)
+
+
+def ticks_within(ticks, lo, hi):
+    """The ticks inside [lo, hi] (js/colour.js ticksWithin)."""
+    return [(v, label) for v, label in ticks if lo <= v <= hi]
+
+
+# -- the palette ----------------------------------------------------------------------
+def palette(lo, hi, ends=DIVERGING_ENDS):
+    """`N_COLOURS` '#rrggbb' spread evenly over [lo, hi]: white at 0, towards
+    ends[0] at lo (< 0) and ends[1] at hi (> 0), each side linearly
+    (js/colour.js `palette` computes the same strings)."""
+    (neg, pos), out = ends, []
+    for i in range(N_COLOURS):
+        v = lo + (hi - lo) * i / (N_COLOURS - 1)
+        if v < 0:
+            end, f = neg, (v / lo if lo < 0 else 0.0)
+        elif v > 0:
+            end, f = pos, (v / hi if hi > 0 else 0.0)
+        else:
+            end, f = WHITE, 0.0
+        rgb = [math.floor(w + (e - w) * f + 0.5) for w, e in zip(WHITE, end)]
+        out.append("#" + "".join(f"{x:02x}" for x in rgb))
+    return out
+
+
+def js_number(x):
+    """`x` as JavaScript's String(x) prints it: bqplot looks tick labels up by
+    that string (Python's repr differs: '1e-05' vs '0.00001', '1e-07' vs '1e-7')."""
+    x = float(x)
+    if x == 0:
+        return "0"
+    if not math.isfinite(x):
+        return "NaN" if x != x else ("Infinity" if x > 0 else "-Infinity")
+    sign, digits, exponent = decimal.Decimal(repr(abs(x))).as_tuple()
+    s = "".join(map(str, digits)).rstrip("0") or "0"
+    exponent += len(digits) - len(s)
+    k, n = len(s), len(s) + exponent   # value = 0.s * 10^n
+    if k <= n <= 21:
+        text = s + "0" * (n - k)
+    elif 0 < n <= 21:
+        text = s[:n] + "." + s[n:]
+    elif -6 < n <= 0:
+        text = "0." + "0" * -n + s
+    else:
+        e = n - 1
+        text = s[0] + ("." + s[1:] if k > 1 else "") + "e" + ("+" if e > 0 else "-") + str(abs(e))
+    return ("-" if x < 0 else "") + text
+
+
+# -- what both heatmap views share -------------------------------------------------------
+def reset_norm(view, given):
+    """A hand-set range belongs to the layer and mode it was drawn for: when
+    either changes (and `norm` is not given with it) the view goes back to the
+    automatic choice it last used. Call it from `_refit`."""
+    drawn_for = getattr(view, "_norm_drawn_for", None)
+    if "norm" not in given and isinstance(view.norm, tuple) and drawn_for is not None \
+            and drawn_for != (view.layer, view.mode):
+        view.norm = getattr(view, "_norm_auto_choice", AUTO)
+
+
+def note_drawn(view):
+    """After a redraw: what `reset_norm` compares with and goes back to."""
+    view._norm_drawn_for = (view.layer, view.mode)
+    if isinstance(view.norm, str):
+        view._norm_auto_choice = view.norm
+
+
+def per_row_peaks(data):
+    """`peak` of each data[i] (float64 list), in one pass."""
+    a = np.abs(np.asarray(data, dtype=np.float64).reshape(len(data), -1))
+    a[~np.isfinite(a)] = 0.0
+    top = a.max(axis=1) if a.size else np.zeros(len(data))
+    return [float(t) if t > 0 else 1.0 for t in top]
+
+
+def check_colour_scale(value):
+    if value not in COLOUR_SCALES:
+        raise TraitError(f"colour_scale must be one of {list(COLOUR_SCALES)}, got {value!r}")
+    return value
+
+
+def shown_ticks(ticks, norm):
+    """The colour bar's ticks for range `norm` (drawn units): None (its own)
+    when linear, else the symlog ticks inside the range."""
+    return None if ticks is None else ticks_within(ticks, *norm)
