@@ -68,7 +68,7 @@ def small_page(tmp_path_factory):
     scales = {"x": bqplot.LinearScale(), "y": bqplot.LinearScale()}
     figure = bqplot.Figure(marks=[bqplot.Lines(x=x, y=np.sin(x), scales=scales)],
                            axes=[bqplot.Axis(scale=scales["x"]),
-                                 bqplot.Axis(scale=scales["y"], orientation="vertical")])
+                                 bqplot.Axis(scale=scales["y"], side="left")])
     figure.add_class("t-small-figure")
     out = tmp_path_factory.mktemp("small") / "small.html"
     export_html([ipywidgets.IntSlider(3, description="sample"), figure], out, progress=False)
