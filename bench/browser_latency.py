@@ -50,6 +50,15 @@ machine clock).  Columns, in ms after the kernel's first timestamp:
 Medians (and min-max of painted) over ``--repeats`` updates after one
 warm-up; the raw HeatMap gets fewer (it is slow).  Timings on 2 cores vary by
 about +-30 %: compare ratios within one run.
+
+Then "released figure scrolled back" (js/contexts.js): a second notebook of
+8 small views (16 heatmap figures, more than the page's budget of live WebGL
+contexts) is opened; every figure is scrolled to in turn, so the first one,
+least recently seen, gives its context back; then the page scrolls back to
+it.  Columns, in ms after the page's ``scrollIntoView``: seen (the
+IntersectionObserver's entry time), rebuilt (new canvas, context and
+renderer made, marks drawn on it) and painted (two requestAnimationFrames
+later), next to the same scroll to a figure that kept its context.
 """
 
 import argparse
@@ -289,6 +298,165 @@ def open_all(page, lab):
     assert n_views == len(gl_figures), f"{n_views} ImageGL views, expected {len(gl_figures)}"
 
 
+CAPACITY_NOTEBOOK = "bench_capacity.ipynb"
+CAPACITY = ["""
+import os
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
+from seernn_widgets import Features2D, Inspector, RNNHeatmap
+from seernn_widgets.demo import make_data, make_model
+x, y = make_data(n_samples=4)
+insp = Inspector(make_model(), x, y)
+"""] + [f"{view}(insp, {layer!r})" for view, layer in [
+    ("Features2D", "lstm"), ("RNNHeatmap", "lstm"), ("Features2D", "bilstm"),
+    ("RNNHeatmap", "bilstm"), ("Features2D", "bilstm"), ("RNNHeatmap", "gru"),
+    ("Features2D", "lstm"), ("RNNHeatmap", "lstm")]]
+CAPACITY_FIGURES = ".seernn-features2d, .seernn-rnnheatmap"
+REGISTRY = "globalThis[Symbol.for('seernn_widgets.webglContexts.v1')].report()"
+REPAINT_TARGET_MS = 300
+
+# Scroll the figure into view; times in ms after that: the registry's
+# repaint event for it (seen, rebuilt), then two frames (painted). A figure
+# that kept its context sends no event: painted is two frames after the scroll.
+SCROLL_BACK = """(f) => new Promise((done) => {
+  const t0 = performance.now();
+  const lost = f.querySelector('canvas').getContext('webgl').isContextLost();
+  const frames = (then) => requestAnimationFrame(() => requestAnimationFrame(then));
+  const onRepaint = (e) => {
+    if (e.detail.el !== f) return;
+    removeEventListener('seernn-webgl-repainted', onRepaint);
+    const rebuilt = performance.now();
+    frames(() => done({lost, seen: rebuilt - e.detail.ms - t0, rebuilt: rebuilt - t0,
+                       painted: performance.now() - t0}));
+  };
+  addEventListener('seernn-webgl-repainted', onRepaint);
+  f.scrollIntoView();
+  if (!lost) frames(() => {
+    removeEventListener('seernn-webgl-repainted', onRepaint);
+    done({lost, seen: null, rebuilt: null, painted: performance.now() - t0});
+  });
+  setTimeout(() => done({lost, timeout: true}), 5000);
+})"""
+
+
+def released_repaint(page, lab, repeats):
+    """Time a released figure's repaint (see the module docstring); rows of
+    the released figure and of one that kept its context, and the registry's
+    report."""
+    L.write_notebook(lab.root_dir / CAPACITY_NOTEBOOK, CAPACITY)
+    L.open_notebook(page, lab, CAPACITY_NOTEBOOK)
+    L.run_all(page, timeout=180_000)
+    figures = page.locator(CAPACITY_FIGURES)
+    n = figures.count()
+    released, kept = [], []
+    for _ in range(repeats + 1):   # the first is a warm-up
+        for i in range(n):   # the first figure becomes the least recently seen
+            figures.nth(i).evaluate("f => f.scrollIntoView()")
+            time.sleep(0.2)
+        released.append(figures.nth(0).evaluate(SCROLL_BACK))
+        time.sleep(0.5)
+        kept.append(figures.nth(n - 1).evaluate(SCROLL_BACK))   # seen just before
+        time.sleep(0.5)
+    L.screenshot(figures.nth(0), "bench_released_figure_scrolled_back")
+    return released[1:], kept[1:], dict(page.evaluate(REGISTRY), figures_on_page=n)
+
+
+def print_released(released, kept, report):
+    def ms(rows, key):
+        values = [r[key] for r in rows if r.get(key) is not None]
+        return "-" if not values else f"{statistics.median(values):.0f}"
+
+    def spread(rows):
+        values = [r["painted"] for r in rows if r.get("painted") is not None]
+        return f"({min(values):.0f}-{max(values):.0f})" if values else "-"
+
+    head = (f"{'scrolled back to':34} {'n':>2} {'lost':>4} {'seen':>5} {'rebuilt':>7}"
+            f" {'painted':>7} {'(min-max)':>11} {'target':>6}  met")
+    print()
+    print(head)
+    print("-" * len(head))
+    for label, rows, target in [("released figure (new context)", released,
+                                 REPAINT_TARGET_MS),
+                                ("figure that kept its context", kept, None)]:
+        lost = sum(bool(r.get("lost")) for r in rows)
+        timeouts = sum(bool(r.get("timeout")) for r in rows)
+        painted = [r["painted"] for r in rows if r.get("painted") is not None]
+        met = "-" if target is None else (
+            "yes" if painted and not timeouts and statistics.median(painted) <= target else "NO")
+        print(f"{label:34} {len(rows):>2} {lost:>4} {ms(rows, 'seen'):>5}"
+              f" {ms(rows, 'rebuilt'):>7} {ms(rows, 'painted'):>7} {spread(rows):>11}"
+              f" {target or '-':>6}  {met}" + (f"  ({timeouts} timed out)" if timeouts else ""))
+    print(f"(ms after scrollIntoView; lost = the figure had no context when scrolled to)\n"
+          f"contexts: {report['live']} live of {report['figures']} heatmap figures"
+          f" (budget {report['budget']}, Chromium keeps 16); {report['released']} released,"
+          f" {report['rebuilt']} rebuilt, {report['evicted']} evicted by the browser")
+
+
+# -- the colour bar ---------------------------------------------------------------
+COLOUR_BAR_TARGET_MS = 50   # in the page: norm message in -> colour bar painted
+COLOUR_BAR_NORMS = ["(-0.5, 0.25)", "(-0.2, 0.6)"]   # one handle moved: zero stays white
+
+# Note each mutation of the figure's colour bar (bqplot ColorAxis: its
+# gradient's 256 stops and its ticks), and two frames later, painted.
+COLOUR_BAR_WATCH = """(sel) => {
+  const rec = window.__seernn;
+  rec.bar = [];
+  const bar = document.querySelector(sel).querySelector('.ColorBar');
+  new MutationObserver(() => {
+    const entry = {t: Date.now(), painted: null};
+    rec.bar.push(entry);
+    requestAnimationFrame(() => requestAnimationFrame(() => { entry.painted = Date.now(); }));
+  }).observe(bar, {subtree: true, childList: true, attributes: true});
+  return bar.querySelectorAll('stop').length;
+}"""
+
+# Done when the bar was painted after its last mutation and has been quiet:
+# ms after t0 of the colour scale's model change (the message arrived), the
+# bar's first and last mutation, and its last paint.
+COLOUR_BAR_DONE = """([selector, t0, quiet]) => {
+  const rec = window.__seernn;
+  const bar = rec.bar.filter((b) => b.t >= t0);
+  const last = bar[bar.length - 1];
+  if (!last || last.painted === null || Date.now() - last.painted < quiet) return null;
+  const changes = rec.changes.filter((c) => c.t >= t0 && c.el.closest(selector));
+  const arrived = changes.length ? changes[0].t - t0 : null;
+  return {arrived, first: bar[0].t - t0, updated: last.t - t0, painted: last.painted - t0,
+          mutations: bar.length};
+}"""
+
+
+def colour_bar_latency(page, kc, repeats):
+    """Features2D norm changes from the kernel: when the colour bar changed
+    and was painted, and the page's part (message in -> bar painted)."""
+    stops = page.evaluate(COLOUR_BAR_WATCH, F2_FIG)
+    assert stops == 256, f"the colour bar has {stops} gradient stops, expected 256"
+    rows = []
+    for i in range(1, repeats + 2):   # i = 1 is the warm-up
+        code = (f"_t0 = time.time()\nf2.norm = {COLOUR_BAR_NORMS[i % 2]}\n"
+                f"print(_t0, time.time())")
+        t0, _ = (float(t) for t in L.kernel_exec(kc, code).split())
+        m = page.wait_for_function(COLOUR_BAR_DONE, arg=[F2_FIG, t0 * 1000, QUIET_MS],
+                                   polling=50, timeout=60_000).json_value()
+        if i > 1:
+            rows.append(dict(m, page=m["painted"] - m["arrived"], dom=m["updated"] - m["arrived"]))
+    L.screenshot(page.locator(F2_FIG).first, "bench_colour_bar_norm")
+    return rows
+
+
+def print_colour_bar(rows):
+    def ms(key):
+        return f"{statistics.median(r[key] for r in rows):.0f}"
+
+    page_ms = [r["page"] for r in rows]
+    met = "yes" if statistics.median(page_ms) <= COLOUR_BAR_TARGET_MS else "NO"
+    print(f"\ncolour bar, Features2D norm change (n={len(rows)}, medians, ms after the"
+          f" kernel's time.time()): scale model changed {ms('arrived')}, bar first changed"
+          f" {ms('first')}, last {ms('updated')}, painted {ms('painted')};"
+          f" in the page: scale changed -> bar updated {ms('dom')},"
+          f" -> bar painted {ms('page')}"
+          f" ({min(page_ms):.0f}-{max(page_ms):.0f}), target {COLOUR_BAR_TARGET_MS}: {met};"
+          f" {statistics.mean(r['mutations'] for r in rows):.0f} DOM mutations per update")
+
+
 def median(rows, key):
     values = [r[key] for r in rows if r[key] is not None]
     return statistics.median(values) if values else None
@@ -325,6 +493,10 @@ def print_table(results):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--released-only", action="store_true",
+                        help='only "released figure scrolled back"')
+    parser.add_argument("--colour-bar-only", action="store_true",
+                        help="only the colour bar's update on a norm change")
     args = parser.parse_args()
     results = []
     root = Path(tempfile.mkdtemp(prefix="seernn-bench-"))
@@ -332,14 +504,24 @@ def main():
     with L.running_lab(root) as lab, L.browser_page(viewport=(1400, 1200)) as page:
         page.add_init_script(PAGE_HOOKS)
         counter = Bytes(page)
-        open_all(page, lab)
-        print(f"  notebook ready: {time.time() - started:.0f} s", file=sys.stderr)
-        with L.kernel_client(lab, NOTEBOOK) as kc:
-            for case in CASES:
-                results.append((case, run_case(page, kc, counter, case, args.repeats)))
-                print(f"  {case.label}: {time.time() - started:.0f} s", file=sys.stderr)
+        if not args.released_only:
+            open_all(page, lab)
+            print(f"  notebook ready: {time.time() - started:.0f} s", file=sys.stderr)
+            with L.kernel_client(lab, NOTEBOOK) as kc:
+                colour_bar = colour_bar_latency(page, kc, args.repeats)
+                print(f"  colour bar: {time.time() - started:.0f} s", file=sys.stderr)
+                for case in [] if args.colour_bar_only else CASES:
+                    results.append((case, run_case(page, kc, counter, case, args.repeats)))
+                    print(f"  {case.label}: {time.time() - started:.0f} s", file=sys.stderr)
+        released = None if args.colour_bar_only else released_repaint(page, lab, args.repeats)
+        print(f"  released figure scrolled back: {time.time() - started:.0f} s", file=sys.stderr)
         L.shutdown_kernels(lab)
-    print_table(results)
+    if results:
+        print_table(results)
+    if not args.released_only:
+        print_colour_bar(colour_bar)
+    if released is not None:
+        print_released(*released)
 
 
 if __name__ == "__main__":

@@ -17,12 +17,18 @@
 // figure's canvas is replaced by a new one with its own context and a new
 // three.js WebGLRenderer (same class, same options as bqplot-gl's), and its
 // marks draw again - their textures still hold the image data, so the new
-// renderer uploads them. A released figure repaints ~20-40 ms after it is
-// seen (bench/browser_latency.py, "released figure scrolled back").
+// renderer uploads them. That takes 15-25 ms here; the frame then waits for
+// the browser to set the new context up (~150 ms on 2 busy cores), so figures
+// seen together get theirs one frame apart: four at once made the first wait
+// 500-600 ms, one per frame 200-500 ms, median ~270 ms from scrollIntoView to
+// painted (bench/browser_latency.py, "released figure scrolled back"; a
+// figure that kept its context: ~35 ms). With 48 figures in 3 notebooks
+// 12 contexts stay live and none is evicted (tests/browser/test_webgl_capacity.py).
 //
-// Not covered: contexts of other libraries in the page (they count against
-// Chromium's 16: BUDGET leaves them HEADROOM), and a figure's canvas is blank
-// while released (it is off screen then).
+// Other libraries' contexts count against the 16 too: BUDGET leaves them
+// HEADROOM, and when they push ours out anyway, a figure on screen or
+// scrolled to is rebuilt the same way. A released figure's canvas is blank
+// (it is off screen then).
 
 const LIMIT = 16;      // Chromium's live WebGL contexts per page
 const HEADROOM = 4;    // for other widgets' contexts (plotly, ipyvolume, ...)
@@ -38,6 +44,7 @@ class Entry {
     this.released = false;  // we gave its context back
     this.lost = false;      // the browser took it (evicted)
     this.watched = null;    // the canvas whose contextlost we listen to
+    this.since = null;      // when seen without a context (performance.now())
   }
 
   get gl() { return this.view.extras?.webGLRenderer; }
@@ -55,6 +62,8 @@ class Registry {
     this.byElement = new WeakMap();   // view.el -> Entry (what the observer reports)
     this.models = new Map();    // figure model -> {count, views (original object)}
     this.clock = 0;
+    this.waiting = new Set();   // entries seen without a context, in the order seen
+    this.pumping = false;       // a frame will take the next of them
     this.stats = { released: 0, rebuilt: 0, evicted: 0, repaints: [] };
     this.observer = new IntersectionObserver((records) => this.onIntersect(records));
   }
@@ -186,18 +195,43 @@ class Registry {
     } catch (error) { /* already lost */ }
   }
 
-  /** A figure seen: give it a context again if it has none. */
+  /** A figure seen: give it a context again if it has none. One new
+   * context per frame: the browser sets each up before that frame shows,
+   * so the first figure seen is painted without waiting for the others. */
   acquire(entry, since = performance.now()) {
     this.watchCanvas(entry);   // bqplot-gl may have set up the view since adopt()
     if (!entry.gl || entry.live || !entry.visible) return;
+    entry.since ??= since;
+    this.waiting.add(entry);
+    if (!this.pumping) {   // after the observer's other news: one of them now
+      this.pumping = true;
+      queueMicrotask(() => this.pump());
+    }
+  }
+
+  pump() {
+    this.pumping = false;
+    const pending = [];
+    for (const e of this.waiting) {
+      if (e.visible && !e.live && e.gl && this.entries.get(e.view) === e) pending.push(e);
+      else e.since = null;   // gone from view meanwhile
+    }
+    const entry = pending.shift();
+    this.waiting = new Set(pending);
+    if (!entry) return;
     this.makeRoom(1);
     this.rebuild(entry);
-    const ms = performance.now() - since;
+    const ms = performance.now() - entry.since;
+    entry.since = null;
     this.stats.repaints.push(ms);
     if (this.stats.repaints.length > 100) this.stats.repaints.shift();
     globalThis.dispatchEvent?.(new CustomEvent("seernn-webgl-repainted", {
       detail: { el: entry.view.el, ms },
     }));
+    if (this.waiting.size) {   // the next once this one's frame is out
+      this.pumping = true;
+      requestAnimationFrame(() => requestAnimationFrame(() => this.pump()));
+    }
   }
 
   /** A new canvas, context and renderer for the figure (see the header), and

@@ -128,3 +128,12 @@ def test_every_heatmap_of_three_notebooks_is_painted(page, lab):
     assert painted(page, first, "capacity_figure_0_again"), \
         f"a released figure did not repaint: {page.evaluate(REGISTRY)}"
     screenshot(page.locator(SHOWN), "capacity_notebook_0")
+
+    # another library takes all 16 contexts: Chromium evicts ours for good,
+    # and the figures on screen and those scrolled to are painted anew
+    page.evaluate("""() => { window.__hogs = [...Array(16)].map(() =>
+        document.createElement('canvas').getContext('webgl')); }""")
+    for i in (0, FIGURES_PER_NOTEBOOK - 1):
+        assert painted(page, figures.nth(i), f"capacity_figure_{i}_evicted"), \
+            f"figure {i} not repainted after eviction: {page.evaluate(REGISTRY)}"
+    assert page.evaluate(REGISTRY)["evicted"] > 0
