@@ -10,7 +10,7 @@
 //
 // The served module is slicing.js followed by this file, without the import
 // line below (anywidget serves one file): _browser.py joins them.
-import { features2d, maskImage, nanInfCounts, peakAbs, rnnMatrix } from "./slicing.js";
+import { features2d, maskImage, peakAbs, rnnMatrix } from "./slicing.js";
 import { keepPainted } from "./contexts.js";
 
 const REF = "IPY_MODEL_";
@@ -41,17 +41,6 @@ const controlValue = (model) =>
 const plain = (v) => (ArrayBuffer.isView(v) ? Array.from(v) : Array.isArray(v) ? v.map(plain) : v);
 const same = (a, b) => JSON.stringify(plain(a)) === JSON.stringify(plain(b));
 
-/** stats.detect_nans: '25.0% NaN, 1 Inf'-style text, '' when clean. */
-function describeNans(data) {
-  const [nans, infs] = nanInfCounts(data);
-  const part = (count, name) => {
-    if (!count) return "";
-    const percent = (100 * count) / data.length;
-    return percent < 0.1 ? `${count} ${name}` : `${percent.toFixed(1)}% ${name}`;
-  };
-  return [part(nans, "NaN"), part(infs, "Inf")].filter(Boolean).join(", ");
-}
-
 /** What each view draws. keys: the controls that pick the slice; optional
  * extent (axis span of a downsampled slice), overlay (drawn with a new
  * slice) and decorate (on every apply). */
@@ -59,7 +48,7 @@ const KINDS = {
   features2d: {
     keys: ["sample", "direction", "reflect_half"],
     slices: (parts, c, s) => [features2d(parts[0].data, parts[0].shape, {
-      sample: c.sample, direction: c.direction, reflectHalf: c.reflect_half,
+      sample: c.sample, direction: c.direction, reflectHalf: reflects(c),
       timestepsXaxis: s.timesteps_xaxis,
     })],
     // over the whole cube, as Features2D.auto_norm: sample changes keep the colours
@@ -67,20 +56,22 @@ const KINDS = {
     // the full sequence length, also when the cube is downsampled (Features2D.extent)
     extent: (slice, c, s) => (s.timesteps_xaxis
       ? [s.steps, slice.shape[0]] : [slice.shape[1], s.steps]),
-    title(slice, c, s) {   // Features2D._title
-      const nans = describeNans(slice.data);
-      const masked = s.masked?.[c.sample] ?? 0;
-      return `${s.heading} - sample ${c.sample}`
-        + (c.direction !== "both" ? ` - ${c.direction}` : s.merged)   // direction_title
-        + (nans ? ` - ${nans} (yellow)` : "")
-        + (masked ? ` - ${masked} masked timesteps (grey)` : "");
+    // Features2D.page_titles: one per (direction, reflect_half) and sample
+    title: (slice, c, s) => s.titles?.[`${c.direction}/${reflects(c) ? 1 : 0}`]?.[c.sample],
+    decorate(t, slice, c, s) {   // Features2D.axes, per direction
+      const axes = s.axes?.[c.direction];
+      if (!axes) return;
+      setAxis(t.x_axis, axes.x);
+      setAxis(t.y_axis, axes.y);
+      setChanged(t.figure, { fig_margin: { ...t.figure.get("fig_margin"), left: axes.left } });
     },
+
     overlay(t, c, s, parts) {   // Features2D.mask_data: the grey overlay
       if (!t.mask) return;
       const kept = parts[1];
       const image = kept && s.masked[c.sample]
         ? maskImage(kept.data, kept.shape, parts[0].shape[2], {
-          sample: c.sample, direction: c.direction, reflectHalf: c.reflect_half,
+          sample: c.sample, direction: c.direction, reflectHalf: reflects(c),
           timestepsXaxis: s.timesteps_xaxis,
         })
         : { data: new Float32Array([NaN]), shape: [1, 1] };
@@ -103,36 +94,38 @@ const KINDS = {
     // units and rows, also when the cube is binned (RNNHeatmap._matrices)
     extent: (slice, c, s, i) => [
       s.units * Math.max(c.gate === "all" ? s.gates.length : 1, 1), s.rows[i]],
-    title(slice, c, s, i) {   // RNNHeatmap._redraw
-      const [nans, infs] = nanInfCounts(slice.data);
-      const bad = [nans && `NaN ${nans}`, infs && `Inf ${infs}`].filter(Boolean).join(", ");
-      const heading = `${s.layer} ${s.mode}` + (s.directions.length > 1 ? ` (${c.direction})` : "");
-      return `${heading}: ${s.kernels[i]}` + (bad ? `  ${bad} (NaN yellow)` : "");
-    },
-    decorate(t, slice, c, s, i) {   // GateHeatmap.show_gates, in units
-      const gates = c.gate === "all" ? s.gates : [c.gate];
-      const b = gates.slice(1).map((_, g) => s.units * (g + 1));
+    // RNNHeatmap.page_titles: one per (direction, gate) and kernel
+    title: (slice, c, s, i) => s.titles?.[`${c.direction}/${c.gate}`]?.[i],
+    decorate(t, slice, c, s, i) {   // RNNHeatmap.gate_axis, per gate
+      const axis = s.x_axes?.[c.gate];
+      if (!axis) return;
       if (t.lines) {
-        // hidden lines still count in the x scale's domain: keep them at 0
-        const at = b.length ? b : [0];
+        // hidden lines still count in the x scale's domain: keep them inside
+        const at = axis.boundaries.length ? axis.boundaries : [0];
         setChanged(t.lines, {
-          visible: b.length > 0,
+          visible: axis.boundaries.length > 0,
           x: at.map((x) => [x, x]),
-          y: at.map(() => [0, s.rows[i]]),
+          y: at.map(() => [-0.5, s.rows[i] - 0.5]),
         });
       }
-      if (t.axis) {
-        const centres = gates.map((_, g) => s.units * (g + 0.5));
-        setChanged(t.axis, {   // labels first: new tick values are drawn with them
-          tick_labels: gates.length
-            ? Object.fromEntries(centres.map((x, g) => [String(x), s.gate_labels[gates[g]]])) : null,
-          tick_values: gates.length ? centres : null,
-          label: gates.length ? `${s.units} units per gate` : "units",
-        });
-      }
+      setAxis(t.x_axis, axis);
     },
   },
 };
+
+/** reflect_half acts only with both halves of a bidirectional layer shown
+ * (Features2D.reflect_allowed): a direction picked in the page turns it off. */
+const reflects = (c) => Boolean(c.reflect_half) && c.direction === "both";
+
+/** An Axis model's ticks and label as Python sent them (_ticks.Ticks). */
+function setAxis(axis, ticks) {
+  if (!axis || !ticks) return;
+  const attrs = {   // labels first: new tick values are drawn with them
+    tick_labels: ticks.tick_labels, tick_values: ticks.tick_values, label: ticks.label,
+  };
+  if (ticks.label_offset !== undefined) attrs.label_offset = ticks.label_offset;
+  setChanged(axis, attrs);
+}
 
 /** setLocal for the attributes whose values differ. */
 function setChanged(model, attrs) {
@@ -213,7 +206,9 @@ class Slicer {
       t.scale.on("change:min change:max", news(), this);
       t.figure.on("change:title", news(), this);
       t.lines?.on("change:x change:y change:visible", news(), this);
-      t.axis?.on("change:tick_values change:tick_labels change:label", news(), this);
+      for (const axis of [t.x_axis, t.y_axis]) {
+        axis?.on("change:tick_values change:tick_labels change:label", news(), this);
+      }
       t.unpaint = keepPainted(t.figure);   // its WebGL context, shared out per page
     }
     this.schedule();
@@ -222,7 +217,9 @@ class Slicer {
   disconnect() {
     for (const m of Object.values(this.controls)) m.off(null, null, this);
     for (const t of this.targets) {
-      for (const key of ["mark", "scale", "figure", "lines", "axis"]) t[key]?.off(null, null, this);
+      for (const key of ["mark", "scale", "figure", "lines", "x_axis", "y_axis"]) {
+        t[key]?.off(null, null, this);
+      }
       t.unpaint?.();
     }
   }
@@ -295,9 +292,13 @@ class Slicer {
           kind.overlay?.(t, c, state, this.parts);
         }
         t.shown = shown;
-        kind.decorate?.(t, slice, c, state, i);
-        setChanged(t.figure, { title: kind.title(slice, c, state, i) });
       }
+      // labels and titles are Python's, looked up for the state the page
+      // shows: set on every apply, so a page-side change can never leave
+      // the page's axes out of step with a later kernel state
+      kind.decorate?.(t, slice, c, state, i);
+      const title = kind.title(slice, c, state, i);
+      if (title !== undefined) setChanged(t.figure, { title });
       if (t.scale.get("min") !== norm[0] || t.scale.get("max") !== norm[1]) {
         setLocal(t.scale, { min: norm[0], max: norm[1] });
       }
@@ -309,8 +310,9 @@ class Slicer {
   show(t, slice, extent) {
     const [w, h] = extent ?? [slice.shape[1], slice.shape[0]];
     const attrs = { image: { data: slice.data, shape: slice.shape, dtype: "float32" } };
-    if (t.mark.get("x")?.[1] !== w) attrs.x = [0, w];
-    if (t.mark.get("y")?.[1] !== h) attrs.y = [0, h];
+    // cells centred on integers, as Heatmap (_ticks.cell_extent)
+    if (t.mark.get("x")?.[1] !== w - 0.5) attrs.x = [-0.5, w - 0.5];
+    if (t.mark.get("y")?.[1] !== h - 0.5) attrs.y = [-0.5, h - 0.5];
     setLocal(t.mark, attrs);
     t.ours = true;
   }

@@ -228,7 +228,7 @@ def test_symlog_reaches_tiny_gradients():
     np.testing.assert_allclose(back, values, rtol=1e-6, atol=0)
     ticks = colour.symlog_ticks(1e-5, c)
     labels = [t for _, t in ticks]
-    assert "1e-5" in labels and "-1e-5" in labels and "0" in labels and len(ticks) <= 17
+    assert "1e-5" in labels and "-1e-5" in labels and "0" in labels and len(ticks) <= 13
 
 
 def test_rnn_symlog_and_its_page_state(insp):
@@ -238,6 +238,11 @@ def test_rnn_symlog_and_its_page_state(insp):
     for kernel, heatmap in w.heatmaps.items():
         np.testing.assert_array_equal(heatmap.mark.image, colour.symlog(raw[kernel], c))
     state = rnn_state(w)["colour"]
+    for i, kernel in enumerate(w.info().kernels):   # the page's ticks: Python's, per heatmap
+        lo, hi = scale_range(w.heatmaps[kernel])
+        page = colour.ticks_within([tuple(t) for t in state["ticks"][i]], lo, hi)
+        assert [v for v, _ in page] == list(w.heatmaps[kernel].colour_axis.tick_values)
+    assert len(state["ticks"][2]) < len(state["ticks"][0])   # the short bias bar: fewer
     for choice in w.NORMS:
         w.norm = choice
         for i, kernel in enumerate(w.info().kernels):

@@ -91,7 +91,7 @@ def test_features2d_draws_screen_resolution_spanning_every_timestep(long_insp):
     assert image.shape == (4, 1024)
     np.testing.assert_array_equal(image, loop_peak(raw, 1024).T)
     assert np.abs(image).max() == np.abs(raw).max()           # the spike is drawn
-    assert tuple(w.heatmap.mark.x) == (0, 3000)               # axis in real timesteps
+    assert tuple(w.heatmap.mark.x) == (-0.5, 2999.5)          # axis in real timesteps
     np.testing.assert_array_equal(w.heatmap.mark.image, image)
     cube_shape = w.slicer.shapes[0]
     assert cube_shape == [2, 1024, 4]                         # the page gets the binned cube
@@ -143,11 +143,11 @@ def test_rnn_heatmap_draws_big_kernels_binned_in_units():
     drawn = view.view_data()["recurrent"]
     np.testing.assert_array_equal(drawn, loop_peak_2d(planted, 4, 256, 1024))
     heatmap = view.heatmaps["recurrent"]
-    assert tuple(heatmap.mark.x) == (0, 2400) and tuple(heatmap.mark.y) == (0, 600)
-    assert heatmap.gate_lines.x[:, 0].tolist() == [600, 1200, 1800]
+    assert tuple(heatmap.mark.x) == (-0.5, 2399.5) and tuple(heatmap.mark.y) == (-0.5, 599.5)
+    assert heatmap.gate_lines.x[:, 0].tolist() == [599.5, 1199.5, 1799.5]
     assert view.slicer.shapes[1] == [1, 256, 1024]          # the page gets it binned too
     view.gate = "f"
     np.testing.assert_array_equal(view.view_data()["recurrent"], drawn[:, 256:512])
-    assert tuple(heatmap.mark.x) == (0, 600) and view.view_data()["recurrent"].max() == 7.0
+    assert tuple(heatmap.mark.x) == (-0.5, 599.5) and view.view_data()["recurrent"].max() == 7.0
     view.resolution = (600, 2400)
     np.testing.assert_array_equal(view.view_data()["recurrent"], planted[:, 600:1200])

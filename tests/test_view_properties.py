@@ -326,6 +326,10 @@ def random_step(rng, views, model, x, y, insp, counts):
         counts["refreshes"] += 1
         return
     view = views[rng.integers(len(views))]
+    if roll < 0.13:   # a title of the user's, or automatic again
+        view.title = ["", "my title"][rng.integers(2)]
+        assert_labels_tell_the_state(view)
+        return
     name = control_names(view)[rng.integers(len(control_names(view)))]
     value = CANDIDATES[name][rng.integers(len(CANDIDATES[name]))]
     state, data = snapshot(view)
@@ -343,6 +347,20 @@ def random_step(rng, views, model, x, y, insp, counts):
     else:
         counts["accepted"] += 1
     assert_controls_show_state(view)
+    assert_labels_tell_the_state(view)
+
+
+def assert_labels_tell_the_state(view):
+    """reflect_half only where it applies; the title is the one the page is
+    sent for this state, and names a past step when one is shown."""
+    inner = view.view if isinstance(view, Explorer) else view
+    if isinstance(inner, Features2D):
+        assert not inner.reflect_half or inner.reflect_allowed(), inner
+        title = inner.heatmap.figure.title
+        key = f"{inner.direction}/{int(inner.reflect_half)}"
+        assert title == inner.slicer.state["titles"][key][inner.sample]
+        assert (f" - step {inner.step}" in title) == (inner.step is not None), title
+        assert title.startswith(inner.title or inner.heading())
 
 
 def test_random_control_sequences_keep_every_promise(zoo):

@@ -28,7 +28,7 @@ def test_offers_layers_with_3d_arrays(insp):
 
 @pytest.mark.parametrize("sample, direction, reflect", [
     (0, "both", False), (3, "both", True), (2, "forward", False),
-    (4, "backward", False), (1, "backward", True)])
+    (4, "backward", False)])   # reflect_half with one direction: refused (test_labels.py)
 def test_bidirectional_slices(insp, sample, direction, reflect):
     w = Features2D(insp, "bilstm", mode="gradients")
     w.sample, w.direction, w.reflect_half = sample, direction, reflect
@@ -97,7 +97,8 @@ def test_controls_follow_traits_and_never_recompute(insp):
     assert w.sample_control.value == 3
     w.sample_control.value = 1                               # what the slider does
     assert w.sample == 1
-    w.direction, w.reflect_half, w.norm = "backward", True, (-1, 1)
+    w.reflect_half, w.direction, w.norm = True, "backward", (-1, 1)
+    assert w.reflect_half is False                           # one direction: nothing to reflect
     w.layer = "gru"                                          # direction falls back to both
     assert w.direction == "both" and w.direction_control.layout.display == "none"
     assert insp.compute_count == passes

@@ -6,6 +6,7 @@ import pytest
 from traitlets import TraitError
 
 from seernn_widgets import Inspector
+from seernn_widgets.views._ticks import grid_columns
 from seernn_widgets.views.lines import Features0D, Features1D, palette
 
 BATCH, STEPS = 4, 6
@@ -131,7 +132,7 @@ def test_features1d_layer_change_refits_direction_and_channels(insp):
 
 def test_features1d_share_xy_and_grid_rows(insp):
     view = Features1D(insp, "conv", channels=[0, 1, 2, 3, 4], n_rows=2)
-    assert view.grid.layout.grid_template_columns == "repeat(3, minmax(0, 1fr))"
+    assert view.grid.layout.grid_template_columns == grid_columns(3)
     shown = np.stack(list(view.view_data().values()))
     for figure in view.grid.children:
         scale = figure.marks[0].scales["y"]
@@ -140,7 +141,7 @@ def test_features1d_share_xy_and_grid_rows(insp):
     assert all(f.marks[0].scales["y"].min is None and f.marks[0].scales["y"].max is None
                for f in view.grid.children)
     view.n_rows = 5
-    assert view.grid.layout.grid_template_columns == "repeat(1, minmax(0, 1fr))"
+    assert view.grid.layout.grid_template_columns == grid_columns(1)
 
 
 def test_features1d_widgets_follow_the_traits(insp):

@@ -7,6 +7,7 @@ from traitlets import TraitError
 
 from seernn_widgets import Inspector
 from seernn_widgets.views._heatmap import GREYS
+from seernn_widgets.views._ticks import grid_columns
 from seernn_widgets.views.rnn_plots import RNNHeatmap, RNNHistogram
 
 RNN_LAYERS = ["lstm", "gru", "bilstm", "srnn"]
@@ -90,7 +91,7 @@ def test_heatmap_draws_each_kernel_of_the_direction(insp, layer, direction, mode
     n_gates = len(GATES[layer]) if layer != "srnn" else 0
     assert lines.visible == (n_gates > 0)
     if n_gates:
-        np.testing.assert_array_equal(lines.x[:, 0], [units * g for g in range(1, n_gates)])
+        np.testing.assert_array_equal(lines.x[:, 0], [units * g - 0.5 for g in range(1, n_gates)])
         assert len(axis.tick_labels) == n_gates
     peak = layer_peak(insp, layer, mode)
     scale = w.heatmaps["input"].colour_scale
@@ -99,8 +100,9 @@ def test_heatmap_draws_each_kernel_of_the_direction(insp, layer, direction, mode
 
 def test_heatmap_gate_labels_sit_at_gate_centres(insp):
     axis = RNNHeatmap(insp, "gru").heatmaps["input"].x_axis
-    assert axis.tick_labels == {"1.5": "update", "4.5": "reset", "7.5": "new"}
-    np.testing.assert_array_equal(axis.tick_values, [1.5, 4.5, 7.5])
+    # cells centred on integers: the gates' 3 units are columns 0-2, 3-5, 6-8
+    assert axis.tick_labels == {"1": "update", "4": "reset", "7": "new"}
+    np.testing.assert_array_equal(axis.tick_values, [1, 4, 7])
 
 
 def test_absolute_value_shows_magnitudes_in_greys(insp):
@@ -146,7 +148,7 @@ def test_histograms_bin_each_gate_of_each_kernel(insp, layer, direction, mode):
         mark = w.cells[(kernel, gate)].mark
         np.testing.assert_array_equal(mark.y, counts)
         np.testing.assert_allclose(mark.x, (edges[1:] + edges[:-1]) / 2, rtol=1e-6)
-    assert w.grid.layout.grid_template_columns == f"repeat({len(GATES[layer])}, minmax(0, 1fr))"
+    assert w.grid.layout.grid_template_columns == grid_columns(len(GATES[layer]))
     assert all("seernn-rnnhistogram" in f._dom_classes for f in w.grid.children)
 
 

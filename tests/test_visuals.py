@@ -651,5 +651,5 @@ def test_titles_name_the_array_not_a_mode_it_never_had(grads):
         f2 = features_2D(grads, title="grads")
         f1 = features_1D(grads)
     assert f2.heatmap.figure.title.startswith("gradients - sample 0"), f2.heatmap.figure.title
-    assert f2.slicer.state["heading"] == "gradients"      # the page's twin says the same
-    assert f1.title.value.startswith("<b>array - "), f1.title.value
+    assert f2.slicer.state["titles"]["both/0"][0] == f2.heatmap.figure.title   # the page's twin
+    assert f1.title_line.value.startswith("<b>array - "), f1.title_line.value

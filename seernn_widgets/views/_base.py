@@ -16,6 +16,7 @@ import contextlib
 import enum
 import html
 import logging
+import weakref
 
 import ipywidgets as widgets
 import numpy as np
@@ -105,6 +106,9 @@ class View(Transactional, widgets.VBox):
     layer = traitlets.Unicode()
     mode = traitlets.Unicode()
     step = Control(None)  # a recorded training step, or None: the latest
+    # the title's first part; '' = automatic (`subject()`, with the model's
+    # name while views of more than one model are open)
+    title = traitlets.Unicode("")
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -113,8 +117,9 @@ class View(Transactional, widgets.VBox):
             Transactional._validate_control)
 
     def __init__(self, inspector, layer=None, mode=None, *, input_data=None,
-                 labels=None, **controls):
+                 labels=None, title="", **controls):
         self.inspector = inspector = as_source(inspector, input_data, labels)
+        self.set_trait("title", title)
         self._owned = []      # every widget this view made: close() closes them
         self._bindings = []   # control widget <-> trait (see Binding)
         self.control_widgets = {}  # trait name -> the widget that sets it
@@ -127,6 +132,8 @@ class View(Transactional, widgets.VBox):
             self.close()   # what was made so far: a refused view leaves no widgets
             raise
         inspector.observe(self._on_refresh)
+        self.observe(self._retitle, "title")
+        _open_views_changed(self, opened=True)
 
     def _construct(self, layer, mode, controls):
         choices = self.layer_choices()
@@ -365,6 +372,7 @@ class View(Transactional, widgets.VBox):
     def close(self):
         """Stop following the inspector and close every widget the view made."""
         self.inspector.unobserve(self._on_refresh)
+        _open_views_changed(self, opened=False)
         close_owned(self)
         super().close()
 
@@ -374,12 +382,49 @@ class View(Transactional, widgets.VBox):
         describe = getattr(self.inspector, "describe", None)
         return describe(self.layer, self.mode) if describe else f"{self.layer} {what or self.mode}"
 
+    def heading(self):
+        """The title's first part: the `title` given, else `subject()`, led by
+        the model's name ('demo: lstm gradients') while views of more than
+        one model are open, so titles of different models differ."""
+        if self.title:
+            return self.title
+        # a source of plain arrays names its data itself (no model to name)
+        name = None if hasattr(self.inspector, "describe") \
+            else getattr(self.inspector, "name", None)
+        many = len({id(view.inspector) for view in list(_OPEN_VIEWS)}) > 1
+        return f"{name}: {self.subject()}" if name and many else self.subject()
+
+    def step_note(self):
+        """' - step 20' when a past step is shown (the `step` control)."""
+        return "" if self.step is None else f" - step {self.step}"
+
+    def _retitle(self, _change=None):
+        """Redraw for a new heading (the `title` trait, or another model's view
+        opened or closed); never raises."""
+        if getattr(self, "body", None) is not None:
+            with self._owning():
+                self._redraw_quietly(frozenset({Kind.SLICE}))
+
     def layer_shape(self, layer=None):
         """The layer's output shape (samples first), from metadata."""
         return tuple(self.inspector.output_shape(self.layer if layer is None else layer))
 
     def __repr__(self):  # never print the arrays
         return f"{type(self).__name__}(layer={self.layer!r}, mode={self.mode!r})"
+
+
+_OPEN_VIEWS = weakref.WeakSet()   # views not closed: whose headings name their model
+
+
+def _open_views_changed(view, opened):
+    """Track open views; when the number of models they show crosses one,
+    the others' headings change (they gain or lose the model's name)."""
+    before = len({id(v.inspector) for v in list(_OPEN_VIEWS)})
+    (_OPEN_VIEWS.add if opened else _OPEN_VIEWS.discard)(view)
+    after = len({id(v.inspector) for v in list(_OPEN_VIEWS)})
+    if (before > 1) != (after > 1):
+        for other in list(_OPEN_VIEWS):   # the new one too: it drew before it counted
+            other._retitle()
 
 
 def message_line():

@@ -22,8 +22,9 @@ import numpy as np
 import traitlets
 from ipywidgets import widget_serialization
 
-from .. import rnn, slicing
+from .. import slicing
 from ._base import Kind
+from ._ticks import left_margin, y_label_offset
 
 CUBE_CHANGES = {Kind.DATA, Kind.LAYOUT}   # the page's cube is sent again
 
@@ -96,9 +97,19 @@ def heatmap_models(heatmap):
     models = {"mark": heatmap.mark, "scale": heatmap.colour_scale, "figure": heatmap.figure}
     if getattr(heatmap, "mask", None) is not None:
         models["mask"] = heatmap.mask
+    models.update(x_axis=heatmap.x_axis, y_axis=heatmap.y_axis)
     if hasattr(heatmap, "gate_lines"):
-        models.update(lines=heatmap.gate_lines, axis=heatmap.x_axis)
+        models.update(lines=heatmap.gate_lines)
     return models
+
+
+def _axes_json(axes):
+    """A view's `axes(...)` ({'x', 'y': Ticks, 'x_label', 'y_label'}) as the
+    page sets them on the Axis models (and the left margin the y labels need)."""
+    return {"x": {**axes["x"].to_json(), "label": axes["x_label"]},
+            "y": {**axes["y"].to_json(), "label": axes["y_label"],
+                  "label_offset": y_label_offset(axes["y"])},
+            "left": left_margin(axes["y"], axes["y_label"])}
 
 
 def _norm(norm):
@@ -121,8 +132,12 @@ def features2d_state(view):
     kept = view.kept()
     return {"sample": view.sample, "direction": view.direction,
             "reflect_half": view.reflect_half, "timesteps_xaxis": view.timesteps_xaxis,
-            "norm": _norm(view.norm), "heading": view.subject(),
-            "merged": view.merged_note(), "steps": view._data().shape[1],
+            "norm": _norm(view.norm),
+            # presentation, one entry per state the page can reach (it only looks up)
+            "titles": view.page_titles(),
+            "axes": {direction: _axes_json(view.axes(direction))
+                     for direction in dict(view.page_states())},
+            "steps": view._data().shape[1],
             "masked": None if kept is None else (~kept).sum(axis=1).tolist()}
 
 
@@ -157,7 +172,8 @@ def rnn_state(view):
     return {"direction": view.direction, "gate": view.gate, "norm": _norm(view.norm),
             "absolute_value": view.absolute_value, "layer": view.layer, "mode": view.mode,
             "directions": list(info.directions), "gates": list(info.gates),
-            "gate_labels": rnn.GATE_LABELS, "units": info.units,
+            "units": info.units, "titles": view.page_titles(),
+            "x_axes": {gate: view.gate_axis_json(gate) for gate in view.choices("gate")},
             "kernels": list(info.kernels),
             "rows": [np.atleast_2d(arrays.arrays[(info.directions[0], k)]).shape[0]
                      for k in info.kernels]}

@@ -133,19 +133,29 @@ def from_drawn(norm, scale, c):
     return tuple(float(symlog_inverse(x, c)) for x in norm)
 
 
-def symlog_ticks(top, c):
-    """[(drawn value, label)] for the symlog colour bar: 0 and ±10^k for
-    every decade from about `c` to `top` (every other one when there are
-    more than 8), labelled in the original values."""
+def ticks_per_side(height):
+    """How many decades a symlog colour bar of a `height` px figure labels
+    on each side of 0 (its plot is 80 px shorter; ~45 px per label)."""
+    return max(1, (height - 80) // 45)
+
+
+def symlog_ticks(top, c, per_side=4):
+    """[(drawn value, label)] for the symlog colour bar: 0 and ±10^k for at
+    most `per_side` decades from `top` down towards `c`, spread out (near 0
+    the decades crowd together), labelled in the original values."""
     if not top > 0:
         return [(0.0, "0")]
-    first, last = math.floor(math.log10(c)), math.ceil(math.log10(top))
-    decades = list(range(first, last + 1))
-    step = max(1, math.ceil(len(decades) / 8))
-    decades = decades[::-1][::step][::-1]
+    first, last = math.floor(math.log10(c)), math.floor(math.log10(top))
+    # from the top decade down, each at least a share of the bar's half from
+    # the last one kept and from 0
+    gap, kept = symlog_one(top, c) / (per_side + 0.5), []
+    for k in range(last, first - 1, -1):
+        at = symlog_one(10.0 ** k, c)
+        if len(kept) < per_side and at >= gap and (not kept or kept[-1][1] - at >= gap):
+            kept.append((k, at))
     ticks = [(0.0, "0")]
-    for k in decades:
-        label = f"{10.0 ** k:.0e}".replace("e-0", "e-").replace("e+0", "e").replace("e+", "e")
+    for k, _ in kept:
+        label = f"{10.0 ** k:g}" if -3 <= k <= 3 else f"1e{k}"
         ticks += [(symlog_one(10.0 ** k, c), label),
                   (symlog_one(-10.0 ** k, c), "-" + label)]
     return sorted(ticks)

@@ -11,6 +11,8 @@ import bqplot
 import numpy as np
 from bqplot_image_gl import ImageGL
 
+from ._ticks import cell_extent, left_margin, same_value, title_style, y_label_offset
+
 NAN_COLOUR = "#ffd400"  # NaN shows through the transparent pixels
 DIVERGING = ["#2166ac", "#ffffff", "#b2182b"]   # blue - white - red, like bwr
 GREYS = ["#ffffff", "#000000"]
@@ -27,13 +29,12 @@ class Heatmap:
         self.y_scale = bqplot.LinearScale(allow_padding=False, reverse=True)
         self.colour_scale = bqplot.ColorScale(colors=colours, min=norm[0], max=norm[1])
         h, w = image.shape
-        self.mark = ImageGL(image=image, x=(0, w), y=(0, h),
+        # cells centred on integers: tick k sits on row/column k (see _ticks)
+        self.mark = ImageGL(image=image, x=cell_extent(w), y=cell_extent(h),
                             scales={"x": self.x_scale, "y": self.y_scale,
                                     "image": self.colour_scale})
         self.x_axis = bqplot.Axis(scale=self.x_scale, label=x_label)
-        self.y_axis = bqplot.Axis(scale=self.y_scale, side="left",
-                                  label=y_label, tick_format="d",
-                                  num_ticks=min(h, 8))
+        self.y_axis = bqplot.Axis(scale=self.y_scale, side="left", label=y_label)
         self.figure = bqplot.Figure(
             marks=[self.mark], axes=[self.x_axis, self.y_axis],
             title=title, background_style={"fill": NAN_COLOUR},
@@ -48,13 +49,31 @@ class Heatmap:
         when the image is a downsampled one)."""
         w, h = extent or image.shape[::-1]
         with self.mark.hold_sync():
-            if self.mark.x[1] != w or self.mark.y[1] != h:
-                self.mark.x, self.mark.y = (0, w), (0, h)
-                self.y_axis.num_ticks = min(h, 8)  # a 1-row bias gets one tick
+            if tuple(self.mark.x) != cell_extent(w) or tuple(self.mark.y) != cell_extent(h):
+                self.mark.x, self.mark.y = cell_extent(w), cell_extent(h)
             self.mark.image = np.ascontiguousarray(image, dtype=np.float32)
         self.set_norm(norm)
         if title is not None:
+            style = title_style(title)
+            if style != self.figure.title_style:
+                self.figure.title_style = style
             self.figure.title = title
+
+    def set_axes(self, x_ticks, y_ticks, x_label=None, y_label=None):
+        """Tick values and labels (`_ticks.Ticks`) and axis labels; the left
+        margin fits the y labels."""
+        for axis, ticks, label in ((self.x_axis, x_ticks, x_label),
+                                   (self.y_axis, y_ticks, y_label)):
+            with axis.hold_sync():
+                for name, value in ticks.axis_traits().items():
+                    if not same_value(getattr(axis, name), value):
+                        setattr(axis, name, value)
+                if label is not None:
+                    axis.label = label
+        self.y_axis.label_offset = y_label_offset(y_ticks)
+        margin = {**self.figure.fig_margin, "left": left_margin(y_ticks, self.y_axis.label)}
+        if margin != self.figure.fig_margin:
+            self.figure.fig_margin = margin
 
     def show_mask(self, image):
         """Grey out the pixels where `image` is 1 (NaN: not masked), over the

@@ -43,12 +43,14 @@ class Explorer(Transactional, widgets.VBox):
 
     layer = traitlets.Unicode()
     what = traitlets.Unicode("outputs")
+    title = traitlets.Unicode("")   # the shown view's title (View.title); '' automatic
     _validate = traitlets.validate("layer", "what")(Transactional._validate_control)
 
     def __init__(self, inspector, layer=None, what="outputs", *, input_data=None,
-                 labels=None):
+                 labels=None, title=""):
         self.inspector = inspector = as_source(inspector, input_data, labels)
         self.view = None
+        self.set_trait("title", title)
         try:
             with owning(self):
                 super().__init__()
@@ -106,7 +108,8 @@ class Explorer(Transactional, widgets.VBox):
             return
         cls, view_layer, mode = view_class(self.inspector, name, what)
         try:
-            view = cls(self.inspector, view_layer, mode=mode)   # closes itself on failure
+            view = cls(self.inspector, view_layer, mode=mode,   # closes itself on failure
+                       title=self.title)
         except Exception as e:
             raise TraitError(f"Explorer cannot show {what} of layer {name!r}: {e}") from e
         with self._applying(), self.hold_trait_notifications():
@@ -119,6 +122,11 @@ class Explorer(Transactional, widgets.VBox):
             old.close()
         self._sync_menus()
         self.show_message("")
+
+    @traitlets.observe("title")
+    def _title_changed(self, change):
+        if self.view is not None:
+            self.view.title = change["new"]
 
     def _sync_menus(self):
         for binding in getattr(self, "_bindings", ()):

@@ -1,13 +1,18 @@
 """Features2D: channels x timesteps heatmap of one sample (see-rnn features_2D)."""
 import ipywidgets as widgets
+import numpy as np
 import traitlets
+from traitlets import TraitError
 
 from .. import slicing
-from ..stats import detect_nans
+from ..stats import _describe, detect_nans
 from ._base import (Control, DirectionView, Kind, checkbox, dropdown, norm_controls, sample_slider,
                     show_norm, validate_norm, validate_sample)
 from ._browser import attach_features2d, features2d_state, sync_features2d
 from ._heatmap import Heatmap
+from ._ticks import index_ticks
+
+MAX_TICKS = 10   # per heatmap axis: labels of 4 digits fit at 400 px
 
 
 def sequence_data(inspector, layer, mode, step=None):
@@ -98,9 +103,25 @@ class Features2D(DirectionView):
         super()._refit(given)
         if "sample" not in given:
             self.sample = max(0, min(self.sample, self.n_samples() - 1))
+        if "reflect_half" not in given and not self.reflect_allowed():
+            self.reflect_half = False
 
     def _check_values(self):
         validate_sample(self.sample, self.n_samples())
+        if self.reflect_half and not self.reflect_allowed():
+            raise TraitError(
+                f"reflect_half applies only to a bidirectional layer with both directions "
+                f"shown (direction='both'); layer {self.layer!r} "
+                + (f"shows direction {self.direction!r}" if self.is_bidirectional()
+                   else "is not a concat-Bidirectional one" + self.merged_note()))
+
+    def reflect_allowed(self):
+        """reflect_half flips the backward half: only with both halves shown,
+        of a bidirectional layer (or of plain arrays, which the user says are)."""
+        plain = hasattr(self.inspector, "describe")
+        return self.direction == "both" and (plain or (self.mode != "weights"
+                                                       and self.is_bidirectional()))
+
 
     def _data(self):
         return sequence_data(self.inspector, self.layer, self.mode, self.step)
@@ -149,7 +170,8 @@ class Features2D(DirectionView):
                                css_class="seernn-features2d")
         self.sample_control = sample_slider(self)
         norm_box = norm_controls(self)
-        reflect = checkbox(self, "reflect_half")
+        reflect = self.reflect_control = checkbox(self, "reflect_half",
+                                                   "reflect_half (backward in time)")
         top = widgets.HBox([dropdown(self, "layer", "layer"), dropdown(self, "mode", "mode"),
                             self.direction_dropdown()])
         # the page re-slices while the kernel is busy (e.g. in model.fit)
@@ -159,6 +181,10 @@ class Features2D(DirectionView):
 
     def _redraw(self, kinds):
         self.show_direction_control()
+        # reflect_half: only for a bidirectional layer, only with both halves shown
+        self.reflect_control.layout.display = None if self.reflect_allowed() \
+            or self.is_bidirectional() else "none"
+        self.reflect_control.disabled = not self.reflect_allowed()
         state = features2d_state(self)
         self.slicer.update(state)   # before the image: the page's controls agree first
         if kinds == {Kind.SCALE} and self.norm is not None:
@@ -169,17 +195,75 @@ class Features2D(DirectionView):
             with self.norm_binding.quiet():
                 show_norm(self.norm_slider, norm)
             self.heatmap.show(image, norm, title=self._title(image), extent=self.extent())
+            axes = self.axes(self.direction)
+            self.heatmap.set_axes(axes["x"], axes["y"], axes["x_label"], axes["y_label"])
             self.heatmap.show_mask(self.mask_data())
         sync_features2d(self, kinds, state)   # after show_mask: it may add the overlay
 
     def subject(self, what=None):
         return super().subject("kernel" if self.mode == "weights" else None)
 
+    def position_word(self):
+        """What the sample control picks: a sample, or a 3-D kernel's position."""
+        return "kernel position" if self.mode == "weights" else "sample"
+
     def _title(self, image):
-        nans = detect_nans(image)
+        return self.title_for(self.sample, self.direction, self.reflect_half,
+                              detect_nans(image))
+
+    def title_for(self, sample, direction, reflect, nans):
+        """The title of one state (the page's titles are made by it too)."""
         kept = self.kept()
-        masked = 0 if kept is None else int((~kept[self.sample]).sum())
-        return (f"{self.subject()} - sample {self.sample}"
-                + self.direction_title()
+        masked = 0 if kept is None else int((~kept[sample]).sum())
+        where = f" - {direction}" if direction != "both" else self.merged_note()
+        return (f"{self.heading()} - {self.position_word()} {sample}" + where
+                + (" - backward half reversed in time" if reflect else "")
+                + self.step_note()
                 + (f" - {nans} (yellow)" if nans else "")
                 + (f" - {masked} masked timesteps (grey)" if masked else ""))
+
+    def page_states(self):
+        """(direction, reflect_half) pairs the page can show without the kernel."""
+        if self.mode != "weights" and self.is_bidirectional():
+            return [("both", False), ("both", True), ("forward", False), ("backward", False)]
+        return [("both", False), ("both", True)] if self.reflect_allowed() else [("both", False)]
+
+    def page_titles(self):
+        """{'direction/reflect (0 or 1)': [title of each sample]}: the titles
+        the page shows when it re-slices; NaN/Inf counted in the drawn
+        (time-binned) slice, as `_title` counts them."""
+        binned = slicing.peak_per_bin(self._data(), self.time_resolution)
+        nans = np.isnan(binned).sum(axis=1)                    # (samples, channels)
+        infs = np.isinf(binned).sum(axis=1)
+        titles = {}
+        for direction, reflect in self.page_states():
+            part = slicing.direction_channels(binned.shape[-1], direction)
+            size = binned.shape[1] * len(range(binned.shape[-1])[part])
+            texts = []
+            for sample in range(binned.shape[0]):
+                text = ", ".join(t for t in (_describe(int(nans[sample, part].sum()), size, "NaN"),
+                                             _describe(int(infs[sample, part].sum()), size, "Inf"))
+                                 if t)
+                texts.append(self.title_for(sample, direction, reflect, text or None))
+            titles[f"{direction}/{int(reflect)}"] = texts
+        return titles
+
+    def axis_labels(self):
+        """(x label, y label) in the user's words."""
+        if self.mode == "weights":
+            rows, columns = "output channel", "input channel"
+        else:
+            rows = "unit" if self.inspector.rnn_info(self.layer) is not None else "channel"
+            columns = "timestep"
+        return (columns, rows) if self.timesteps_xaxis else (rows, columns)
+
+    def axes(self, direction):
+        """{'x', 'y': `_ticks.Ticks`, 'x_label', 'y_label'} for `direction`:
+        integer ticks on the centres of real timesteps and channels (the
+        full sequence length also when fewer columns are drawn)."""
+        steps, channels = self._data().shape[1:]
+        channels = len(range(channels)[slicing.direction_channels(channels, direction)])
+        width, height = (steps, channels) if self.timesteps_xaxis else (channels, steps)
+        x_label, y_label = self.axis_labels()
+        return {"x": index_ticks(width, MAX_TICKS), "y": index_ticks(height, MAX_TICKS),
+                "x_label": x_label, "y_label": y_label}

@@ -14,6 +14,7 @@ import traitlets
 from traitlets import TraitError
 
 from ._base import close_owned, owning
+from ._ticks import grid_columns, set_histogram_axes
 
 
 SHARING = (False, True, "row", "col")
@@ -64,9 +65,9 @@ class _Cell:
         self.y_scale = bqplot.LinearScale(min=0.0, max=1.0, allow_padding=False)
         self.figure = bqplot.Figure(
             marks=[], title_style={"font-size": "12px"},
-            axes=[bqplot.Axis(scale=self.x_scale, num_ticks=4, tick_format=".3g"),
-                  bqplot.Axis(scale=self.y_scale, side="left", num_ticks=3, tick_format="d")],
-            fig_margin={"top": 30, "bottom": 25, "left": 45, "right": 10},
+            axes=[bqplot.Axis(scale=self.x_scale, label="value", label_offset="28px"),
+                  bqplot.Axis(scale=self.y_scale, side="left", label="count")],
+            fig_margin={"top": 30, "bottom": 40, "left": 45, "right": 10},
             layout={"height": f"{height}px", "width": "auto", "min_width": "0"})
         self.figure.add_class("seernn-histogram")
 
@@ -88,6 +89,7 @@ class _Cell:
         with self.x_scale.hold_sync():
             self.x_scale.min, self.x_scale.max = (float(v) for v in x_range)
         self.y_scale.max = float(y_max) if y_max > 0 else 1.0
+        set_histogram_axes(self.figure, x_range, self.y_scale.max)
         self.figure.title = title
 
 
@@ -135,7 +137,7 @@ class HistogramGrid(widgets.VBox):
         self.grid = widgets.GridBox(
             [c.figure for c in self._cells],
             layout={"width": "100%",
-                    "grid_template_columns": f"repeat({self.n_columns}, minmax(0, 1fr))"})
+                    "grid_template_columns": grid_columns(self.n_columns)})
         bins_control = widgets.BoundedIntText(value=self.bins, min=1, max=100_000,
                                               description="bins")
         bins_control.add_class("seernn-bins")

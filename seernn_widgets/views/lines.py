@@ -15,6 +15,8 @@ from .. import slicing
 from ..stats import detect_nans
 from ._base import Control, DirectionView, Kind, checkbox, dropdown, sample_slider, validate_sample
 from ._heatmap import MASK_COLOUR
+from ._ticks import (Ticks, grid_columns, index_ticks, left_margin, right_margin, title_style,
+                     value_ticks, y_label_offset)
 from .features import rank, sequence_data, sequence_mask
 
 DEFAULT_CHANNELS = 16   # layers can have hundreds of units: start with a few
@@ -72,6 +74,10 @@ class _LayerArrayView(DirectionView):
         n = self._units()
         return len(range(n)[slicing.direction_channels(n, self.direction)])
 
+    def value_label(self):
+        """The y axis's label: what a value is."""
+        return {"outputs": "output", "gradients": "gradient"}.get(self.mode, "value")
+
     def _top_controls(self):
         return widgets.HBox([dropdown(self, "layer", "layer"), dropdown(self, "mode", "mode"),
                              self.direction_dropdown()])
@@ -79,8 +85,9 @@ class _LayerArrayView(DirectionView):
     def _describe(self, values, extra=""):
         """Title text: what is shown, and any NaN/Inf in it."""
         nans = detect_nans(values)
-        return (f"{self.subject()}{extra}"
+        return (f"{self.heading()}{extra}"
                 + self.direction_title()
+                + self.step_note()
                 + (f" - {nans}" if nans else ""))
 
 
@@ -147,8 +154,8 @@ class Features1D(_LayerArrayView):
 
     # -- widgets ------------------------------------------------------------------
     def _build(self):
-        self.title = widgets.HTML()
-        self.title.add_class("seernn-title")
+        self.title_line = widgets.HTML()
+        self.title_line.add_class("seernn-title")
         self.grid = widgets.GridBox(layout=widgets.Layout(width="100%"))
         self.sample_control = sample_slider(self)
         every = self.all_samples_control = widgets.Checkbox(
@@ -165,7 +172,7 @@ class Features1D(_LayerArrayView):
                                       layout=widgets.Layout(width="160px"))
         self.bind("n_rows", rows)
         share = checkbox(self, "share_xy")
-        self.body.children = [self._top_controls(), self.title, self.grid,
+        self.body.children = [self._top_controls(), self.title_line, self.grid,
                               widgets.HBox([self.sample_control, every, rows, share]),
                               self.channel_control]
 
@@ -203,13 +210,18 @@ class Features1D(_LayerArrayView):
                     kept_at = kept if x.ndim == 1 else np.take_along_axis(kept, x.astype(int), -1)
                     masked.x, masked.y = x, np.where(kept_at, np.float32(np.nan), y)
             figure.title = f"channel {channel}"
+            x_axis = figure.axes[0]
+            x_ticks = index_ticks(lines.shape[-1], 5)
+            with x_axis.hold_sync():
+                for name, value in x_ticks.axis_traits().items():
+                    setattr(x_axis, name, value)
         self.grid.children = figures
         self._layout_grid()
         shown = "all samples" if self.sample == "all" else f"sample {self.sample}"
         text = self._describe(np.stack(list(data.values())), f" - {shown}")
         if kept is not None:
             text += " - masked timesteps in grey"
-        self.title.value = f"<b>{html.escape(text)}</b>"
+        self.title_line.value = f"<b>{html.escape(text)}</b>"
 
     def _figures_for(self, n):
         while len(self._figures) < n:
@@ -223,10 +235,9 @@ class Features1D(_LayerArrayView):
                               colors=[MASK_COLOUR], visible=False)
         figure = bqplot.Figure(
             marks=[mark, masked],
-            axes=[bqplot.Axis(scale=x_scale, num_ticks=4),
-                  bqplot.Axis(scale=y_scale, side="left", num_ticks=4,
-                              tick_format=".2g")],
-            fig_margin={"top": 25, "bottom": 25, "left": 50, "right": 10},
+            axes=[bqplot.Axis(scale=x_scale, label="timestep", label_offset="28px"),
+                  bqplot.Axis(scale=y_scale, side="left", label=self.value_label())],
+            fig_margin={"top": 25, "bottom": 40, "left": 50, "right": 14},
             title_style={"font-size": "12px"},
             layout=widgets.Layout(height="170px", width="100%", min_width="0"))
         figure.add_class("seernn-features1d")
@@ -234,15 +245,18 @@ class Features1D(_LayerArrayView):
 
     def _layout_grid(self):
         columns = math.ceil(len(self.grid.children) / self.n_rows)
-        self.grid.layout.grid_template_columns = f"repeat({columns}, minmax(0, 1fr))"
+        self.grid.layout.grid_template_columns = grid_columns(columns)
 
     def _set_y_ranges(self, data):
         lo, hi = (slicing.finite_range(data.values(), (-1.0, 1.0)) if self.share_xy
                   else (None, None))
-        for figure in self.grid.children:
+        for figure, lines in zip(self.grid.children, data.values()):
             scale = figure.marks[0].scales["y"]
             with scale.hold_sync():
                 scale.min, scale.max = lo, hi
+            # round ticks inside the range drawn (its own when not shared)
+            own = (lo, hi) if self.share_xy else slicing.finite_range([lines], (-1.0, 1.0))
+            set_value_axis(figure, value_ticks(*own, max_ticks=4), self.value_label())
 
 
 class Features0D(_LayerArrayView):
@@ -262,13 +276,14 @@ class Features0D(_LayerArrayView):
     def _build(self):
         x_scale, y_scale = bqplot.LinearScale(), bqplot.LinearScale()
         scales = {"x": x_scale, "y": y_scale}
-        self.x_axis = bqplot.Axis(scale=x_scale, label="sample", tick_format="d")
+        self.x_axis = bqplot.Axis(scale=x_scale, label="sample")
         # points, not lines: samples have no order to connect (see-rnn scatters too)
         self.points = bqplot.Scatter(scales=scales, default_size=24)
         self.zero_line = bqplot.Lines(scales=scales, colors=["#000000"], stroke_width=1)
         self.figure = bqplot.Figure(
             marks=[self.zero_line, self.points],
-            axes=[self.x_axis, bqplot.Axis(scale=y_scale, side="left", tick_format=".2g")],
+            axes=[self.x_axis, bqplot.Axis(scale=y_scale, side="left",
+                                           label=f"{self.value_label()} (colour: unit)")],
             fig_margin={"top": 40, "bottom": 40, "left": 60, "right": 20},
             layout=widgets.Layout(height="320px", width="100%"))
         self.figure.add_class("seernn-features0d")
@@ -284,9 +299,29 @@ class Features0D(_LayerArrayView):
             self.points.x = np.repeat(np.arange(n_samples, dtype=np.float32), n_units)
             self.points.y = data.ravel()
             self.points.colors = colours   # bqplot cycles them: point i is unit i % n_units
-        # integer ticks only: "d" would print 0.5 as "1"
-        self.x_axis.tick_values = np.arange(0, n_samples, max(1, n_samples // 16))
+        # integer ticks on real samples only; round values on y
+        with self.x_axis.hold_sync():
+            for name, value in index_ticks(n_samples, 10).axis_traits().items():
+                setattr(self.x_axis, name, value)
+        set_value_axis(self.figure, value_ticks(*slicing.finite_range([data], (-1.0, 1.0)), 5),
+                       f"{self.value_label()} (colour: unit)")
         with self.zero_line.hold_sync():
             self.zero_line.x = np.array([-0.5, n_samples - 0.5], dtype=np.float32)
             self.zero_line.y = np.zeros(2, dtype=np.float32)
         self.figure.title = self._describe(data)
+        self.figure.title_style = title_style(self.figure.title)
+
+
+def set_value_axis(figure, ticks, label):
+    """A figure's left axis: round `ticks` and `label`; the margins fit the
+    tick labels (none clipped at any width)."""
+    axis = figure.axes[1]
+    with axis.hold_sync():
+        for name, value in ticks.axis_traits().items():
+            setattr(axis, name, value)
+        axis.label, axis.label_offset = label, y_label_offset(ticks)
+    x_labels = tuple((figure.axes[0].tick_labels or {}).values())
+    margin = {**figure.fig_margin, "left": left_margin(ticks, label),
+              "right": right_margin(Ticks(x_labels, x_labels), 14)}
+    if margin != figure.fig_margin:
+        figure.fig_margin = margin

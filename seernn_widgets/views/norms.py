@@ -7,8 +7,17 @@ import bqplot
 import ipywidgets as widgets
 import numpy as np
 
+from .. import slicing
 from ..stats import column_norms
 from ._base import Kind, View, dropdown, log
+from ._ticks import (
+    integer_ticks,
+    left_margin,
+    right_margin,
+    title_style,
+    value_ticks,
+    y_label_offset,
+)
 from .lines import palette
 
 STATS = {"max": np.max, "mean": np.mean}   # see-rnn weights_norm's stat_fns
@@ -113,10 +122,8 @@ class WeightNorms(View):
     def _build(self):
         self.x_scale, self.y_scale = bqplot.LinearScale(), bqplot.LinearScale()
         self.figure = bqplot.Figure(
-            axes=[bqplot.Axis(scale=self.x_scale, label="step", tick_format="d"),
-                  bqplot.Axis(scale=self.y_scale, side="left",
-                              label="column l2 norm", tick_format=".3g",
-                              label_offset="55px")],
+            axes=[bqplot.Axis(scale=self.x_scale, label="training step"),
+                  bqplot.Axis(scale=self.y_scale, side="left", label="column l2 norm")],
             legend_location="top-right",
             fig_margin={"top": 40, "bottom": 40, "left": 70, "right": 20},
             layout=widgets.Layout(height="320px", width="100%"))
@@ -131,7 +138,32 @@ class WeightNorms(View):
         for (path, stat), mark in self.lines.items():
             with mark.hold_sync():
                 mark.x, mark.y = x, np.asarray(data["norms"][path][stat], dtype=np.float32)
-        self.figure.title = f"{self.layer}: per-column l2 norms (max solid, mean dashed)"
+        self.figure.title = f"{self.heading()}: column l2 norms"   # legend: max / mean
+        self.figure.title_style = title_style(self.figure.title)
+        self._set_ticks(data)
+
+    def _set_ticks(self, data):
+        """Each recorded step once (integers, thinned 1-2-5); round norms."""
+        steps = data["steps"]
+        lo, hi = min(steps), max(steps)
+        with self.x_scale.hold_sync():   # one step: a range around it, not a point
+            self.x_scale.min, self.x_scale.max = (float(lo), float(hi)) if hi > lo \
+                else (lo - 1.0, hi + 1.0)
+        x_ticks = integer_ticks(lo, hi, 10)
+        values = [v for stats in data["norms"].values() for line in stats.values() for v in line]
+        y_lo, y_hi = slicing.finite_range([np.asarray(values, np.float64)], (0.0, 1.0))
+        y_ticks = value_ticks(y_lo, y_hi, 5)
+        x_axis, y_axis = self.figure.axes
+        for axis, ticks in ((x_axis, x_ticks), (y_axis, y_ticks)):
+            with axis.hold_sync():
+                for name, value in ticks.axis_traits().items():
+                    setattr(axis, name, value)
+        y_axis.label_offset = y_label_offset(y_ticks)
+        margin = {**self.figure.fig_margin, "left": left_margin(y_ticks, y_axis.label),
+                  "right": right_margin(x_ticks, 20)}
+        if margin != self.figure.fig_margin:
+            self.figure.fig_margin = margin
+
 
     def _new_lines(self, norms):
         """One mark per (weight, stat): a weight's colour, a stat's dash."""

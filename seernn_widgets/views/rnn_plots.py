@@ -13,6 +13,9 @@ from ..stats import nan_inf_counts
 from ._base import Control, Kind, View, checkbox, dropdown, norm_controls, show_norm, validate_norm
 from ._browser import attach_rnn_heatmap, rnn_state, sync_rnn_heatmap
 from ._heatmap import DIVERGING, GREYS, Heatmap
+from ._ticks import Ticks, grid_columns, index_ticks, set_histogram_axes
+
+MAX_TICKS = 10   # per heatmap axis
 
 EQUATE_AXES = (0, 1, 2)
 # kernels whose subplots share x/y ranges, per equate_axes
@@ -22,11 +25,6 @@ SHARED_KERNELS = {0: (), 1: ("input", "recurrent"), 2: rnn.KERNELS}
 def nan_inf_text(nans, infs):
     """'NaN 3, Inf 1' (only the non-zero parts), '' when there are none."""
     return ", ".join(f"{name} {n}" for name, n in (("NaN", nans), ("Inf", infs)) if n)
-
-
-def _js_key(value):
-    """A number as JavaScript prints it: bqplot looks tick labels up by it."""
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def _same(cached, now):
@@ -128,9 +126,13 @@ class _RNNView(View):
         self.direction_control.layout.display = None if len(info.directions) > 1 else "none"
         self.gate_control.layout.display = None if info.gates else "none"
 
-    def _heading(self):
+    def _heading(self, direction=None, gate="all"):
+        """'lstm weights (backward) - forget gate - step 20'."""
+        direction = self.direction if direction is None else direction
         bidirectional = len(self.info().directions) > 1
-        return f"{self.layer} {self.mode}" + (f" ({self.direction})" if bidirectional else "")
+        return (f"{self.heading()}" + (f" ({direction})" if bidirectional else "")
+                + (f" - {rnn.GATE_LABELS.get(gate, gate)} gate" if gate != "all" else "")
+                + self.step_note())
 
 
 def _layout_text(layout):
@@ -147,12 +149,12 @@ class _HistogramCell:
         empty = np.zeros(1, np.float32)
         self.mark = bqplot.Bars(x=empty, y=empty, padding=0.0,
                                 scales={"x": self.x_scale, "y": self.y_scale})
-        axes = [bqplot.Axis(scale=self.x_scale, num_ticks=4, tick_format=".2g"),
-                bqplot.Axis(scale=self.y_scale, side="left", num_ticks=3)]
+        axes = [bqplot.Axis(scale=self.x_scale, label="value", label_offset="28px"),
+                bqplot.Axis(scale=self.y_scale, side="left", label="count")]
         self.figure = bqplot.Figure(
             marks=[self.mark], axes=axes, title_style={"font-size": "12px"},
-            fig_margin={"top": 30, "bottom": 25, "left": 40, "right": 10},
-            layout={"height": "170px", "width": "auto"})
+            fig_margin={"top": 30, "bottom": 40, "left": 40, "right": 10},
+            layout={"height": "170px", "width": "auto", "min_width": "0"})
         self.figure.add_class("seernn-rnnhistogram")
 
     def show(self, counts, edges, y_max, title):
@@ -163,6 +165,7 @@ class _HistogramCell:
         with self.x_scale.hold_sync():
             self.x_scale.min, self.x_scale.max = float(edges[0]), float(edges[-1])
         self.y_scale.max = float(y_max)
+        set_histogram_axes(self.figure, (edges[0], edges[-1]), y_max)
         self.figure.title = title
 
 
@@ -217,8 +220,8 @@ class RNNHistogram(_RNNView):
 
     def _build(self):
         self.cells = {}   # (kernel, gate) -> _HistogramCell, kept across layers
-        self.heading = widgets.HTML()
-        self.heading.add_class("seernn-title")
+        self.title_line = widgets.HTML()
+        self.title_line.add_class("seernn-title")
         self.grid = widgets.GridBox(layout={"width": "100%"})
         self.grid.add_class("seernn-rnnhistogram-grid")
         equate = dropdown(self, "equate_axes", "equate axes",
@@ -226,7 +229,7 @@ class RNNHistogram(_RNNView):
         bins = widgets.BoundedIntText(value=self.bins, min=1, max=10_000, description="bins")
         self.bind("bins", bins)
         bias = checkbox(self, "bias")
-        self.body.children = [self._top_controls(), self.heading, self.grid,
+        self.body.children = [self._top_controls(), self.title_line, self.grid,
                          widgets.HBox([equate, bins, bias])]
 
     def _redraw(self, kinds):
@@ -244,9 +247,9 @@ class RNNHistogram(_RNNView):
             bad = nan_inf_text(nans, infs)
             cell.show(counts, edges, y_max, f"{title}  {bad}" if bad else title)
         n_columns = max(len(self.shown_gates()), 1)
-        self.grid.layout.grid_template_columns = f"repeat({n_columns}, minmax(0, 1fr))"
+        self.grid.layout.grid_template_columns = grid_columns(n_columns)
         self.grid.children = [self.cells[key].figure for key in histograms]
-        self.heading.value = f"<b>{html.escape(self._heading())}</b>"
+        self.title_line.value = f"<b>{html.escape(self._heading())}</b>"
 
 
 class GateHeatmap(Heatmap):
@@ -260,20 +263,15 @@ class GateHeatmap(Heatmap):
                                        scales={"x": self.x_scale, "y": self.y_scale})
         self.figure.marks = [self.mark, self.gate_lines]
 
-    def show_gates(self, boundaries, gates, units, height):
-        """Lines at column `boundaries`; tick labels naming `gates`."""
-        # hidden lines still count in the x scale's domain: keep them at 0
+    def show_gates(self, boundaries, height):
+        """Lines between gates at column `boundaries` (cell edges), over
+        `height` rows."""
+        # hidden lines still count in the x scale's domain: keep them inside
         at = boundaries or [0]
         with self.gate_lines.hold_sync():
             self.gate_lines.visible = bool(boundaries)
             self.gate_lines.x = np.array([[b, b] for b in at], np.float32)
-            self.gate_lines.y = np.array([[0, height]] * len(at), np.float32)
-        centres = [units * (g + 0.5) for g in range(len(gates))]
-        with self.x_axis.hold_sync():
-            self.x_axis.tick_values = np.array(centres) if gates else None
-            self.x_axis.tick_labels = {_js_key(c): rnn.GATE_LABELS[g]
-                                       for c, g in zip(centres, gates)} or None
-            self.x_axis.label = f"{units} units per gate" if gates else "units"
+            self.gate_lines.y = np.array([[-0.5, height - 0.5]] * len(at), np.float32)
 
 
 class RNNHeatmap(_RNNView):
@@ -295,12 +293,13 @@ class RNNHeatmap(_RNNView):
     resolution = traitlets.Tuple(traitlets.Int(min=1), traitlets.Int(min=1),
                                  default_value=(256, 1024))   # ~ a figure's pixels
 
-    Y_LABELS = {"input": "input channels", "recurrent": "hidden units", "bias": ""}
+    Y_LABELS = {"input": "input channel", "recurrent": "hidden unit", "bias": "bias row"}
     HEIGHTS = {"input": 260, "recurrent": 260, "bias": 130}
 
     def _prepare(self):
         self._auto = None    # (arrays, their peak |value|): see _auto_norm
         self._binned = {}    # (direction, kernel) -> ((array, resolution), binned)
+        self._bad = None     # (binned arrays, {(direction, gate, kernel): NaN/Inf text})
 
     def _coerce(self, name, value):
         return validate_norm(value) if name == "norm" else super()._coerce(name, value)
@@ -351,6 +350,48 @@ class RNNHeatmap(_RNNView):
         # the page re-slices while the kernel is busy (e.g. in model.fit)
         self.slicer = attach_rnn_heatmap(self)
 
+    def kernel_title(self, direction, gate, kernel, bad):
+        """One heatmap's title ('bad': its NaN/Inf text); the page's too."""
+        return f"{self._heading(direction, gate)}: {kernel}" + (
+            f"  {bad} (NaN yellow)" if bad else "")
+
+    def page_titles(self):
+        """{'direction/gate': [title of each kernel]} for every state the
+        page can show without the kernel; NaN/Inf counted in the drawn
+        (binned) matrices, as the kernel's own titles count them."""
+        binned = self.binned()
+        parts = tuple(binned.arrays.values())
+        if self._bad is None or not _same(self._bad[0], parts):
+            info = binned.info
+            self._bad = (parts, {
+                (d, g, k): nan_inf_text(*nan_inf_counts(
+                    slicing.rnn_matrix(binned, d, k, False, g)[0]))
+                for d in info.directions for g in self.choices("gate") for k in info.kernels})
+        info = self.info()
+        return {f"{d}/{g}": [self.kernel_title(d, g, k, self._bad[1][(d, g, k)])
+                             for k in info.kernels]
+                for d in info.directions for g in self.choices("gate")}
+
+    def gate_axis(self, gate):
+        """The x axis for `gate` ('all' or one): {'ticks', 'label',
+        'boundaries'}: gate names at the gates' centres, or unit indices."""
+        info = self.info()
+        units = info.units
+        if gate == "all" and info.gates:
+            centres = [units * g + (units - 1) / 2 for g in range(len(info.gates))]
+            return {"ticks": Ticks(tuple(centres),
+                                   tuple(rnn.GATE_LABELS.get(g, g) for g in info.gates)),
+                    "label": f"gates, {units} units each",
+                    "boundaries": [units * g - 0.5 for g in range(1, len(info.gates))]}
+        label = "unit" if gate == "all" else f"unit of the {rnn.GATE_LABELS.get(gate, gate)} gate"
+        return {"ticks": index_ticks(units, MAX_TICKS), "label": label, "boundaries": []}
+
+    def gate_axis_json(self, gate):
+        """`gate_axis` as the page's slicer is sent it."""
+        axis = self.gate_axis(gate)
+        return {**axis["ticks"].to_json(), "label": axis["label"],
+                "boundaries": axis["boundaries"]}
+
     def _heatmap(self, kernel, image, norm):
         if kernel not in self.heatmaps:
             heatmap = GateHeatmap(image, norm, css_class="seernn-rnnheatmap",
@@ -373,16 +414,16 @@ class RNNHeatmap(_RNNView):
                 self.heatmaps[kernel].set_norm(norm)
             sync_rnn_heatmap(self, kinds, state)
             return
-        gates, units = self.shown_gates(), self.info().units
-        boundaries = [units * g for g in range(1, len(gates))]
+        x_axis = self.gate_axis(self.gate)
         for kernel, (matrix, extent) in matrices.items():
             heatmap = self._heatmap(kernel, matrix, norm)
             heatmap.colour_scale.colors = GREYS if self.absolute_value else DIVERGING
-            bad = nan_inf_text(*nan_inf_counts(matrix))
-            title = (f"{self._heading()}: {kernel}"
-                     + (f"  {bad} (NaN yellow)" if bad else ""))
+            title = self.kernel_title(self.direction, self.gate, kernel,
+                                      nan_inf_text(*nan_inf_counts(matrix)))
             heatmap.show(matrix, norm, title, extent)
-            heatmap.show_gates(boundaries, gates, units, extent[1])
+            heatmap.set_axes(x_axis["ticks"], index_ticks(extent[1], MAX_TICKS),
+                             x_axis["label"], self.Y_LABELS[kernel])
+            heatmap.show_gates(x_axis["boundaries"], extent[1])
         top, norm_box = self._controls
         self.body.children = [top, *(self.heatmaps[k].figure for k in data), norm_box,
                               self.slicer]
