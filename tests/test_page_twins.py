@@ -1,0 +1,104 @@
+"""The page twins' rows (views/_browser.py TwinSlicer, looked up by
+js/twins.js) are what the kernel draws: for every state a control can reach
+in the page, setting that state for real puts exactly the row's values on
+the same models. WeightNorms' page draws on a pool of marks: they carry what
+the kernel's own marks carry."""
+import json
+
+import numpy as np
+import pytest
+
+from seernn_widgets import Explorer, Features0D, Features1D, Inspector, RNNHistogram, WeightNorms
+from seernn_widgets.demo import make_data, make_model
+
+
+@pytest.fixture(scope="module")
+def insp():
+    x, y = make_data(n_samples=6)
+    return Inspector(make_model(), x, y)
+
+
+def decode(slicer, value):
+    if isinstance(value, list):
+        return [decode(slicer, v) for v in value]
+    if isinstance(value, dict):
+        if "$a" in value:
+            meta = slicer.shapes[value["$a"]]
+            size = int(np.prod(meta["shape"])) * np.dtype(meta["dtype"]).itemsize
+            return np.frombuffer(slicer.cube[meta["offset"]:meta["offset"] + size],
+                                 meta["dtype"]).reshape(meta["shape"])
+        if "$m" in value:
+            return slicer.models[value["$m"]]
+        if "$f" in value:
+            return float(value["$f"])
+        return {k: decode(slicer, v) for k, v in value.items()}
+    return value
+
+
+def equal(a, b):
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(equal(x, y) for x, y in zip(a, b))
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        a, b = np.asarray(a), np.asarray(b)
+        return a.shape == b.shape and np.array_equal(a, b, equal_nan=a.dtype.kind == "f")
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(equal(a[k], b[k]) for k in a)
+    return a == b
+
+
+def rows_hold(view):
+    """Every row, set for real: the models hold the row's values."""
+    slicer = view.slicer
+    state = json.loads(json.dumps(slicer.state))   # as the page gets it
+    rows = {key: [(slicer.models[m], trait, decode(slicer, v)) for m, trait, v in row]
+            for key, row in state["rows"].items()}
+    assert rows, "no rows were sent"
+    for key, row in rows.items():
+        view.set_controls(**dict(zip(state["keys"], json.loads(key))))
+        for model, trait, value in row:
+            assert equal(getattr(model, trait), value), (key, type(model).__name__, trait)
+    return len(rows)
+
+
+def test_features0d_rows(insp):
+    assert rows_hold(Features0D(insp, "dense")) == 1
+
+
+def test_rnn_histogram_rows(insp):
+    view = RNNHistogram(insp, "bilstm", bins=7)
+    assert rows_hold(view) == 2 * 5 * 3 * 2
+    assert set(view.slicer.kernel_only) == {"layer", "mode", "bins", "step"}
+
+
+def test_features1d_rows(insp):
+    view = Features1D(insp, "bilstm", channels=[0, 3, 5])
+    assert rows_hold(view) == (6 + 1) * 3 * 2
+    assert "channels" in view.slicer.kernel_only
+
+
+def test_weight_norms_pool_draws_what_the_lines_draw(insp):
+    view = WeightNorms(insp)
+    slicer, pool = view.slicer, view.slicer.pool
+    for layer in view.layer_choices():
+        row = slicer.state["rows"][json.dumps([layer])]
+        set_on = {}
+        for m, trait, v in row:
+            set_on.setdefault(slicer.models[m], {})[trait] = decode(slicer, v)
+        view.layer = layer
+        assert set_on[view.figure]["title"] == view.figure.title
+        shown = set_on[view.figure]["marks"]
+        assert len(shown) == len(view.lines) and all(m in pool for m in shown)
+        for mark, own in zip(shown, view.lines.values()):
+            for trait in ("x", "y", "colors", "line_style", "labels"):
+                assert equal(set_on[mark][trait], getattr(own, trait)), (layer, trait)
+            for trait in ("marker", "marker_size", "display_legend", "scales"):
+                assert getattr(mark, trait) == getattr(own, trait), trait
+        for axis in view.figure.axes:
+            for trait, value in set_on.get(axis, {}).items():
+                assert equal(value, getattr(axis, trait)), trait
+
+
+def test_explorer_menus_need_the_kernel(insp):
+    ex = Explorer(insp, layer="gru", what="outputs")
+    assert set(ex.slicer.kernel_only) == {"layer", "what"}
+    assert ex.slicer in ex.children
