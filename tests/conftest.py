@@ -6,19 +6,32 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-# What `make test-fast` leaves out: modules, or module::test, marked `slow` here.
-# Together about 85% of the non-browser suite's time (`pytest --durations=0`).
+# What `make test-fast` leaves out: modules, or module::test, marked `slow` here
+# (from `pytest --durations=0`): most of the non-browser suite's time.
 SLOW = {
     "test_zoo",                 # 83 model configurations against their references
     "test_seernn_parity",       # see-rnn's own test calls
     "test_view_properties",     # random control sequences, refusals while fit runs
     "test_history",
+    "test_model_unchanged",
+    "test_wheel",               # builds a wheel
+    "test_export_installed",    # subprocesses that import TensorFlow
+    "test_export_logs",
     "test_notebooks::test_notebook_runs",
+    "test_cache::test_training_steps_are_noticed_by_themselves",
+    "test_cache::test_after_a_refresh_one_pass_serves_everything_without_retracing",
+    "test_loading::test_cli_reports_a_saved_model",
+    "test_loading::test_cli_refuses_a_lambda_file_without_traceback",
+    "test_live::test_one_recompute_per_refresh_however_many_widgets",
+    "test_live::test_interrupted_refresh_leaves_widgets_usable_and_model_untouched",
+    "test_views_explorer::test_each_choice_shows_the_fitting_view_with_the_right_data",
     "test_views_features2d::test_refresh_redraws_new_numbers",
     "test_views_lines::test_features1d_defaults_show_all_samples_and_the_first_16_channels",
+    "test_downsampling::test_rnn_heatmap_draws_big_kernels_binned_in_units",
     "test_visuals::test_see_rnn_test_calls_run",
-    "test_model_unchanged::test_every_inspection_leaves_the_model_bit_for_bit_unchanged",
     "test_engine_trust::test_live_refreshes_after_training_are_compiled_by_xla_where_possible",
+    "test_engine_trust::test_inspecting_many_models_is_not_reported_as_retracing",
+    "test_engine_trust::test_ctrl_c_during_training_mode_passes_never_leaves_the_model_changed",
     "test_robustness::test_mirrored_strategy_model_inspects_like_a_single_device_one",
 }
 
