@@ -7,9 +7,10 @@
 // counts and edges, lines: all computed in Python). When a control moves in
 // the page, this code only looks up the row of the state the controls show
 // and sets it on the models, for this page only. Controls that need the
-// kernel (`kernel_only`: layer, mode, step, bins, channels, the Explorer's
-// menus) are disabled with a tooltip while the kernel is busy, and always in
-// a page without a kernel (a static export).
+// kernel (`kernel_only`: layer, mode, step, colours, bins, channels, the
+// Explorer's menus; TwinKernelGuard, for the heatmap views too) are disabled
+// with a tooltip while the kernel is busy, and always in a page without a
+// kernel (a static export).
 //
 // Names are prefixed (twin*): _browser.py joins every module into one file.
 

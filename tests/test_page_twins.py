@@ -8,7 +8,16 @@ import json
 import numpy as np
 import pytest
 
-from seernn_widgets import Explorer, Features0D, Features1D, Inspector, RNNHistogram, WeightNorms
+from seernn_widgets import (
+    Explorer,
+    Features0D,
+    Features1D,
+    Features2D,
+    Inspector,
+    RNNHeatmap,
+    RNNHistogram,
+    WeightNorms,
+)
 from seernn_widgets.demo import make_data, make_model
 
 
@@ -102,3 +111,53 @@ def test_explorer_menus_need_the_kernel(insp):
     ex = Explorer(insp, layer="gru", what="outputs")
     assert set(ex.slicer.kernel_only) == {"layer", "what"}
     assert ex.slicer in ex.children
+
+
+def test_over_the_row_budget_the_controls_need_the_kernel(insp, monkeypatch):
+    """No rows sent (too many states): the page must not leave the controls
+    moving nothing, so they join kernel_only (disabled while busy)."""
+    from seernn_widgets.views import _browser
+
+    view = Features1D(insp, "bilstm", channels=[0, 3])
+    twins = dict(view.slicer.controls)
+    assert view.slicer.state["rows"] and not set(twins) & set(view.slicer.kernel_only)
+    monkeypatch.setattr(_browser, "ROW_BUDGET", 10)
+    view.channels = [0, 3, 5]   # a change that records the rows again
+    assert view.slicer.state["rows"] == {}
+    assert all(view.slicer.kernel_only[name] is control for name, control in twins.items())
+    monkeypatch.setattr(_browser, "ROW_BUDGET", 400)
+    view.channels = [0, 3]
+    assert view.slicer.state["rows"] and not set(twins) & set(view.slicer.kernel_only)
+    assert "channels" in view.slicer.kernel_only
+
+
+def test_rows_follow_a_heading_changed_by_another_model(insp):
+    """Another model's view opening renames the headings (View._retitle, a
+    redraw of no control): the rows are drawn again with the new title."""
+    view = Features0D(insp, "dense")
+    x, y = make_data(n_samples=2)
+    other = Features0D(Inspector(make_model(), x, y), "dense")
+    try:
+        assert rows_hold(view) == 1
+    finally:
+        other.close()
+
+
+@pytest.mark.parametrize("make", [
+    lambda insp: Features2D(insp, "bilstm"), lambda insp: RNNHeatmap(insp, "bilstm"),
+    lambda insp: Features0D(insp, "dense"), lambda insp: Features1D(insp, "bilstm"),
+    lambda insp: RNNHistogram(insp, "bilstm"), lambda insp: WeightNorms(insp)],
+    ids=["Features2D", "RNNHeatmap", "Features0D", "Features1D", "RNNHistogram", "WeightNorms"])
+def test_every_control_acts_in_the_page_or_needs_the_kernel(insp, make):
+    """Each control widget bound to a trait is one the page acts on or one it
+    disables while the kernel is busy or absent (the step slider too)."""
+    view = make(insp)
+    insp.refresh()   # a second snapshot: the step slider
+    slicer = view.slicer
+    acts = {id(c) for c in slicer.controls.values()}
+    held = {id(c) for c in slicer.kernel_only.values()}
+    names = {b.name for b in view._bindings}
+    assert "step" in names and not acts & held
+    for binding in view._bindings:
+        assert id(binding.control) in acts | held, binding.name
+    view.close()
