@@ -33,6 +33,21 @@ SLOW = {
     "test_engine_trust::test_inspecting_many_models_is_not_reported_as_retracing",
     "test_engine_trust::test_ctrl_c_during_training_mode_passes_never_leaves_the_model_changed",
     "test_robustness::test_mirrored_strategy_model_inspects_like_a_single_device_one",
+    "test_package::test_inspection_imports_without_ipywidgets_or_bqplot",
+    "test_live::test_epoch_refreshes_record_validation_logs",
+    "test_live::test_hand_written_gradient_tape_loop",
+    "test_live::test_min_interval_throttles_and_training_end_still_refreshes",
+    "test_inspector_numbers::test_weight_gradients_match_finite_differences",
+    "test_cache::test_weight_gradients_are_computed_only_once_asked_for",
+    "test_views_rnn::test_refresh_redraws_new_numbers",
+    "test_views_norms::test_matches_compat_weights_norm_accumulation",
+    "test_views_norms::test_norms_follow_training_for_every_layer",
+    "test_engine_trust::test_data_fit_accepts_is_accepted",
+    "test_engine_trust::test_an_inspected_model_is_collected_once_dropped",
+    "test_engine_trust::test_every_output_of_a_multi_output_layer_is_its_own_entry",
+    "test_compat::test_gradients_weights_mode_follows_trainable_weights",
+    "test_masks::test_mask_follows_the_padding_through_the_layers",
+    "test_downsampling::test_peak_per_bin_2d_bins_rows_and_each_gate_apart",
 }
 
 
