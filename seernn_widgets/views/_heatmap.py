@@ -11,7 +11,7 @@ import bqplot
 import numpy as np
 from bqplot_image_gl import ImageGL
 
-from ._ticks import cell_extent, left_margin, same_value, title_style, y_label_offset
+from ._ticks import cell_extent, left_margin, set_ticks, title_style, y_label_offset
 
 NAN_COLOUR = "#ffd400"  # NaN shows through the transparent pixels
 DIVERGING = ["#2166ac", "#ffffff", "#b2182b"]   # blue - white - red, like bwr
@@ -62,14 +62,8 @@ class Heatmap:
     def set_axes(self, x_ticks, y_ticks, x_label=None, y_label=None):
         """Tick values and labels (`_ticks.Ticks`) and axis labels; the left
         margin fits the y labels."""
-        for axis, ticks, label in ((self.x_axis, x_ticks, x_label),
-                                   (self.y_axis, y_ticks, y_label)):
-            with axis.hold_sync():
-                for name, value in ticks.axis_traits().items():
-                    if not same_value(getattr(axis, name), value):
-                        setattr(axis, name, value)
-                if label is not None:
-                    axis.label = label
+        set_ticks(self.x_axis, x_ticks, x_label)
+        set_ticks(self.y_axis, y_ticks, y_label)
         self.y_axis.label_offset = y_label_offset(y_ticks)
         margin = {**self.figure.fig_margin, "left": left_margin(y_ticks, self.y_axis.label)}
         if margin != self.figure.fig_margin:

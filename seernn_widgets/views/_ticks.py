@@ -48,6 +48,21 @@ class Ticks:
         return CHAR_PX * max((len(label) for label in self.labels), default=0)
 
 
+def set_ticks(axis, ticks, label=None):
+    """Put `ticks` (and `label`) on a bqplot Axis: the labels first, each in
+    a message of its own. bqplot redraws a tick_values change through a d3
+    transition that keeps the formatter of that moment and writes the texts a
+    frame later; were the values to arrive first (or in one message, whose
+    key order ipywidgets does not keep), the old labels would win over the
+    new ones - stale gate names, or raw numbers such as '4 12 20'."""
+    traits = ticks.axis_traits()
+    for name in ("tick_labels", "tick_values"):
+        if not same_value(getattr(axis, name), traits[name]):
+            setattr(axis, name, traits[name])
+    if label is not None and axis.label != label:
+        axis.label = label
+
+
 def steps_125(start=1):
     """1, 2, 5, 10, 20, 50, ... times `start`, for ever."""
     scale = start
@@ -252,12 +267,8 @@ def set_histogram_axes(figure, x_range, y_max, x_label="value", y_label="count",
     values on x, integer counts on y, margins that fit every label."""
     x_ticks, y_ticks = value_ticks(*x_range, max_x_ticks), count_ticks(y_max)
     x_axis, y_axis = figure.axes[:2]
-    for axis, ticks, label in ((x_axis, x_ticks, x_label), (y_axis, y_ticks, y_label)):
-        with axis.hold_sync():
-            for name, value in ticks.axis_traits().items():
-                if not same_value(getattr(axis, name), value):
-                    setattr(axis, name, value)
-            axis.label = label
+    set_ticks(x_axis, x_ticks, x_label)
+    set_ticks(y_axis, y_ticks, y_label)
     y_axis.label_offset = y_label_offset(y_ticks)
     margin = {**figure.fig_margin, "left": left_margin(y_ticks, y_label),
               "right": right_margin(x_ticks)}

@@ -15,8 +15,8 @@ from .. import slicing
 from ..stats import detect_nans
 from ._base import Control, DirectionView, Kind, checkbox, dropdown, sample_slider, validate_sample
 from ._heatmap import MASK_COLOUR
-from ._ticks import (Ticks, grid_columns, index_ticks, left_margin, right_margin, title_style,
-                     value_ticks, y_label_offset)
+from ._ticks import (Ticks, grid_columns, index_ticks, left_margin, right_margin, set_ticks,
+                     title_style, value_ticks, y_label_offset)
 from .features import rank, sequence_data, sequence_mask
 
 DEFAULT_CHANNELS = 16   # layers can have hundreds of units: start with a few
@@ -210,11 +210,7 @@ class Features1D(_LayerArrayView):
                     kept_at = kept if x.ndim == 1 else np.take_along_axis(kept, x.astype(int), -1)
                     masked.x, masked.y = x, np.where(kept_at, np.float32(np.nan), y)
             figure.title = f"channel {channel}"
-            x_axis = figure.axes[0]
-            x_ticks = index_ticks(lines.shape[-1], 5)
-            with x_axis.hold_sync():
-                for name, value in x_ticks.axis_traits().items():
-                    setattr(x_axis, name, value)
+            set_ticks(figure.axes[0], index_ticks(lines.shape[-1], 5))
         self.grid.children = figures
         self._layout_grid()
         shown = "all samples" if self.sample == "all" else f"sample {self.sample}"
@@ -300,9 +296,7 @@ class Features0D(_LayerArrayView):
             self.points.y = data.ravel()
             self.points.colors = colours   # bqplot cycles them: point i is unit i % n_units
         # integer ticks on real samples only; round values on y
-        with self.x_axis.hold_sync():
-            for name, value in index_ticks(n_samples, 10).axis_traits().items():
-                setattr(self.x_axis, name, value)
+        set_ticks(self.x_axis, index_ticks(n_samples, 10))
         set_value_axis(self.figure, value_ticks(*slicing.finite_range([data], (-1.0, 1.0)), 5),
                        f"{self.value_label()} (colour: unit)")
         with self.zero_line.hold_sync():
@@ -316,10 +310,8 @@ def set_value_axis(figure, ticks, label):
     """A figure's left axis: round `ticks` and `label`; the margins fit the
     tick labels (none clipped at any width)."""
     axis = figure.axes[1]
-    with axis.hold_sync():
-        for name, value in ticks.axis_traits().items():
-            setattr(axis, name, value)
-        axis.label, axis.label_offset = label, y_label_offset(ticks)
+    set_ticks(axis, ticks, label)
+    axis.label_offset = y_label_offset(ticks)
     x_labels = tuple((figure.axes[0].tick_labels or {}).values())
     margin = {**figure.fig_margin, "left": left_margin(ticks, label),
               "right": right_margin(Ticks(x_labels, x_labels), 14)}

@@ -14,6 +14,7 @@ from ._ticks import (
     integer_ticks,
     left_margin,
     right_margin,
+    set_ticks,
     title_style,
     value_ticks,
     y_label_offset,
@@ -154,10 +155,8 @@ class WeightNorms(View):
         y_lo, y_hi = slicing.finite_range([np.asarray(values, np.float64)], (0.0, 1.0))
         y_ticks = value_ticks(y_lo, y_hi, 5)
         x_axis, y_axis = self.figure.axes
-        for axis, ticks in ((x_axis, x_ticks), (y_axis, y_ticks)):
-            with axis.hold_sync():
-                for name, value in ticks.axis_traits().items():
-                    setattr(axis, name, value)
+        set_ticks(x_axis, x_ticks)
+        set_ticks(y_axis, y_ticks)
         y_axis.label_offset = y_label_offset(y_ticks)
         margin = {**self.figure.fig_margin, "left": left_margin(y_ticks, y_axis.label),
                   "right": right_margin(x_ticks, 20)}
