@@ -5,7 +5,9 @@ The notebook is executed (nbclient) and exported; Chromium opens the HTML
 from file:// with every other request aborted (and the context offline), so
 nothing can come from a CDN.  The ImageGL heatmaps and the bqplot SVG plots
 must show pictures, and the Features2D sample slider, which BrowserSlicer
-handles in the page, must redraw its heatmap there.  A bundle served after
+handles in the page, must redraw its heatmap there; Features1D's,
+RNNHistogram's and WeightNorms' controls act there too (js/twins.js), and
+those that need a kernel are disabled, their tooltip saying why.  A bundle served after
 more than requirejs' default 7 s still loads; a missing one is named in a
 red box where the widgets would be.  Screenshots: tests/artifacts/export_*.png.
 """
@@ -264,3 +266,63 @@ def test_page_names_a_script_that_fails_to_load(small_page, tmp_path, missing):
         assert 'The widget module "bqplot" could not be loaded' in text
     assert f"{files}/{missing}" in text, text
     assert f"Keep the folder {files}/ next to this page" in text
+
+
+def test_exported_controls_act_or_say_why(offline_page):
+    """No kernel: the controls that need one (layer, mode, channels, bins,
+    colours, the Explorer's menus) are disabled with a tooltip saying so; the others
+    act in the page (js/twins.js looks up the rows Python drew for them)."""
+    page, _, errors = offline_page
+    tip = "this page has none (a static export)"
+    views = ".seernn-view:not(:has(.seernn-weightnorms))"   # WeightNorms' layer acts
+    held = page.locator(f"{views} .seernn-layer, {views} .seernn-mode, .seernn-channels, "
+                        ".seernn-colour_scale, .seernn-explorer-layer, .seernn-explorer-what")
+    assert held.count() >= 12
+    for i in range(held.count()):
+        control = held.nth(i)
+        control.evaluate("(el, tip) => new Promise((ok) => { const t = setInterval(() => "
+                         "el.title.includes(tip) && (clearInterval(t), ok()), 50); })", tip)
+        assert control.locator("select").first.is_disabled(), control.inner_text()
+    hist = page.locator(".seernn-view", has=page.locator(".seernn-rnnhistogram")).first
+    bins = hist.locator(".widget-text").first
+    assert bins.locator("input").is_disabled() and tip in bins.get_attribute("title")
+
+    # RNNHistogram: a gate, then no bias row
+    hist.scroll_into_view_if_needed()
+    figures = hist.locator(".seernn-rnnhistogram")
+    assert figures.count() == 9                      # 3 kernels x gates z, r, h
+    hist.locator(".seernn-gate select").select_option("r")
+    page.wait_for_function("(el) => el.querySelectorAll('.seernn-rnnhistogram').length === 3",
+                           arg=hist.element_handle(), timeout=5000)
+    assert [figures.nth(i).locator(".mainheading").text_content() for i in range(3)] == [
+        "input: r", "recurrent: r", "bias: r"]
+    hist.locator(".seernn-bias input").click()
+    page.wait_for_function("(el) => el.querySelectorAll('.seernn-rnnhistogram').length === 2",
+                           arg=hist.element_handle(), timeout=5000)
+    screenshot(hist, "export_histogram_gate_r")
+
+    # Features1D: one sample instead of all
+    f1 = page.locator(".seernn-view", has=page.locator(".seernn-features1d")).first
+    title = f1.locator(".seernn-title").first
+    assert "all samples" in title.text_content()
+    f1.locator(".seernn-sample").first.scroll_into_view_if_needed()
+    f1.evaluate("el => el.classList.add('t-export-f1')")
+    drag_slider(page, ".t-export-f1 .seernn-sample", 0.5, steps=2)
+    sample = int(f1.locator(".seernn-sample .widget-readout").first.inner_text())
+    page.wait_for_function("([el, s]) => el.textContent.includes(s)",
+                           arg=[title.element_handle(), f"sample {sample}"], timeout=5000)
+    assert f1.locator(".seernn-sample-all input").first.is_checked() is False
+    screenshot(f1, f"export_features1d_sample_{sample}")
+
+    # WeightNorms: another layer's history
+    norms = page.locator(".seernn-view", has=page.locator(".seernn-weightnorms")).first
+    heading = norms.locator(".seernn-weightnorms .mainheading").first
+    assert "lstm weights" in heading.text_content()
+    norms.locator(".seernn-layer select").first.select_option("dense")
+    page.wait_for_function("(el) => el.textContent.includes('dense weights')",
+                           arg=heading.element_handle(), timeout=5000)
+    page.wait_for_function(   # kernel and bias, max and mean
+        "(el) => el.querySelectorAll('.g_legend text.legendtext').length === 4",
+        arg=norms.element_handle(), timeout=5000)
+    screenshot(norms, "export_weightnorms_dense")
+    assert not errors, errors
