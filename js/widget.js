@@ -10,10 +10,13 @@
 //
 // The served module is slicing.js followed by this file, without the import
 // line below (anywidget serves one file): _browser.py joins them.
-import { features2d, maskImage, peakAbs, rnnMatrix } from "./slicing.js";
+import { features2d, maskImage, rnnMatrix } from "./slicing.js";
+import { palette, ticksWithin } from "./colour.js";
+import { TWINS, TwinKernelGuard } from "./twins.js";
 import { keepPainted } from "./contexts.js";
 
 const REF = "IPY_MODEL_";
+const MANUAL = "manual";   // the norm dropdown's entry for a hand-set range (_colour.MANUAL)
 
 /** Set attributes on another widget's model for this page only. WidgetModel
  * also records them in its buffered state diff, which its next
@@ -51,8 +54,8 @@ const KINDS = {
       sample: c.sample, direction: c.direction, reflectHalf: reflects(c),
       timestepsXaxis: s.timesteps_xaxis,
     })],
-    // over the whole cube, as Features2D.auto_norm: sample changes keep the colours
-    autoNorm: (parts) => { const p = peakAbs(parts[0].data); return [-p, p]; },
+    // Python's range for the state shown (Features2D.colour_ranges): one, or one per sample
+    autoNorm: (ranges, c) => (Array.isArray(ranges[0]) ? ranges[c.sample] : ranges),
     // the full sequence length, also when the cube is downsampled (Features2D.extent)
     extent: (slice, c, s) => (s.timesteps_xaxis
       ? [s.steps, slice.shape[0]] : [slice.shape[1], s.steps]),
@@ -65,7 +68,6 @@ const KINDS = {
       setAxis(t.y_axis, axes.y);
       setChanged(t.figure, { fig_margin: { ...t.figure.get("fig_margin"), left: axes.left } });
     },
-
     overlay(t, c, s, parts) {   // Features2D.mask_data: the grey overlay
       if (!t.mask) return;
       const kept = parts[1];
@@ -87,10 +89,8 @@ const KINDS = {
       directions: s.directions, direction: c.direction, gates: s.gates, gate: c.gate,
       absoluteValue: s.absolute_value,
     })),
-    autoNorm(parts, s) {   // every direction, kernel and gate, as RNNHeatmap._auto_norm
-      const p = peakAbs(...parts.map((part) => part.data));
-      return s.absolute_value ? [0, p] : [-p, p];
-    },
+    // Python's range for heatmap i (RNNHeatmap.colour_ranges: one per kernel)
+    autoNorm: (ranges, c, i) => ranges[i],
     // units and rows, also when the cube is binned (RNNHeatmap._matrices)
     extent: (slice, c, s, i) => [
       s.units * Math.max(c.gate === "all" ? s.gates.length : 1, 1), s.rows[i]],
@@ -125,6 +125,23 @@ function setAxis(axis, ticks) {
   };
   if (ticks.label_offset !== undefined) attrs.label_offset = ticks.label_offset;
   setChanged(axis, attrs);
+}
+
+/** bqplot's vertical ColorBar leaves 100 px (x_offset) free at each end:
+ * in a 260 px heatmap it has no length left. Span the plot's height instead,
+ * in every view of the colour axis (each figure view makes its own); views
+ * made later are fitted on the next apply. */
+const fitted = new WeakSet();
+function fitColourBar(axisModel) {
+  for (const promise of Object.values(axisModel?.views ?? {})) {
+    Promise.resolve(promise).then((view) => {
+      if (!view || fitted.has(view) || typeof view.rescale_axis !== "function") return;
+      fitted.add(view);
+      view.x_offset = 0;
+      view.rescale_axis();
+      view.redraw_axis();
+    }).catch(() => {});
+  }
 }
 
 /** setLocal for the attributes whose values differ. */
@@ -210,6 +227,9 @@ class Slicer {
         axis?.on("change:tick_values change:tick_labels change:label", news(), this);
       }
       t.unpaint = keepPainted(t.figure);   // its WebGL context, shared out per page
+      // the colour bar's views may come after the figure's: fit them as they do
+      for (const ms of [0, 100, 500, 2000]) setTimeout(() => fitColourBar(t.colour_axis), ms);
+      t.figure.on("change:layout change:fig_margin", () => fitColourBar(t.colour_axis), this);
     }
     this.schedule();
   }
@@ -217,7 +237,7 @@ class Slicer {
   disconnect() {
     for (const m of Object.values(this.controls)) m.off(null, null, this);
     for (const t of this.targets) {
-      for (const key of ["mark", "scale", "figure", "lines", "x_axis", "y_axis"]) {
+      for (const key of ["mark", "scale", "figure", "lines", "x_axis", "y_axis", "colour_axis"]) {
         t[key]?.off(null, null, this);
       }
       t.unpaint?.();
@@ -241,8 +261,11 @@ class Slicer {
     } else {
       this.chosen.set(control, control.get(key));
       const auto = this.controls.norm_auto;
-      if (control === this.controls.norm && auto?.get("value")) {
-        this.quietly(() => setLocal(auto, { value: false }));   // as norm_controls does
+      if (control === this.controls.norm && auto && controlValue(auto) !== MANUAL) {
+        // a dragged range is a hand-set one, as norm_controls does
+        const index = auto.get("_options_labels").indexOf(MANUAL);
+        this.quietly(() => setLocal(auto, { index }));
+        this.chosen.set(auto, index);
       }
     }
     this.schedule();
@@ -263,7 +286,8 @@ class Slicer {
   values(state) {
     const c = { ...state };
     for (const [name, model] of Object.entries(this.controls)) c[name] = controlValue(model);
-    if (this.controls.norm_auto?.get("value")) c.norm = null;
+    // the slider holds a range in the units drawn; the dropdown an automatic choice
+    if (c.norm_auto !== undefined && c.norm_auto !== MANUAL) c.norm = c.norm_auto;
     return c;
   }
 
@@ -282,7 +306,9 @@ class Slicer {
     }
     if (slices.length !== this.targets.length) return;
     const agreed = kind.keys.every((key) => same(c[key], state[key]));
-    const norm = c.norm ?? kind.autoNorm(this.parts, state);
+    const colour = state.colour;
+    const normOf = (i) => (Array.isArray(c.norm) ? plain(c.norm)
+      : kind.autoNorm(colour.ranges[c.norm] ?? colour.ranges.auto, c, i));
     this.quietly(() => slices.forEach((slice, i) => {
       const t = this.targets[i];
       if (!agreed || t.ours) {
@@ -299,10 +325,24 @@ class Slicer {
       kind.decorate?.(t, slice, c, state, i);
       const title = kind.title(slice, c, state, i);
       if (title !== undefined) setChanged(t.figure, { title });
-      if (t.scale.get("min") !== norm[0] || t.scale.get("max") !== norm[1]) {
-        setLocal(t.scale, { min: norm[0], max: norm[1] });
-      }
+      this.colour(t, normOf(i), colour.ends, colour.ticks?.[i]);
     }));
+  }
+
+  /** Colour range [lo, hi] (units drawn) on heatmap t: zero white (the
+   * palette), and the symlog colour bar's ticks inside the range. */
+  colour(t, [lo, hi], ends, ticks) {
+    fitColourBar(t.colour_axis);
+    if (t.scale.get("min") !== lo || t.scale.get("max") !== hi) {
+      setLocal(t.scale, { colors: palette(lo, hi, ends), min: lo, max: hi });
+    }
+    if (t.colour_axis) {
+      const shown = ticks ? ticksWithin(ticks, lo, hi) : null;
+      setChanged(t.colour_axis, {   // labels first, as decorate
+        tick_labels: shown ? Object.fromEntries(shown.map(([v, label]) => [String(v), label])) : null,
+        tick_values: shown ? shown.map(([v]) => v) : null,
+      });
+    }
   }
 
   /** Set the slice as the mark's image, spanning `extent` = [width,
@@ -320,8 +360,11 @@ class Slicer {
 
 export default {
   initialize({ model }) {
+    const Twin = TWINS[model.get("kind")];   // twins.js: the views that look states up
+    if (Twin) { const twin = new Twin(model); return () => twin.close(); }
     const slicer = new Slicer(model);
-    return () => slicer.disconnect();
+    const guard = new TwinKernelGuard(model);   // layer, mode, step: disabled while busy
+    return () => { slicer.disconnect(); guard.close(); };
   },
   render({ el }) {
     el.style.display = "none";   // logic only

@@ -221,6 +221,9 @@ def test_titles_say_the_step_shown_and_take_an_override(insp):
 
 
 def test_titles_name_the_model_while_views_of_several_models_are_open(insp):
+    from seernn_widgets.views._base import _OPEN_VIEWS
+    for view in list(_OPEN_VIEWS):   # earlier tests' views, of other models
+        view.close()
     w = Features2D(insp, "lstm")
     assert w.heatmap.figure.title.startswith("lstm outputs - sample 0")
     other = Inspector(keras.Sequential([keras.Input((5, 2)), keras.layers.LSTM(3, name="lstm")],

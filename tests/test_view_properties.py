@@ -99,6 +99,9 @@ def assert_controls_show_state(view):
             shown = "latest" if name == "step" and shown is None else shown
             if name != "sample":
                 assert control.value == shown and shown in values, (view, name)
+    if "norm_auto" in inner.control_widgets:   # the norm's dropdown: its choice, or 'manual'
+        shown = inner.norm if isinstance(inner.norm, str) else "manual"
+        assert inner.control_widgets["norm_auto"].value == shown, view
 
 
 # -- the cases of issue 10, one by one ----------------------------------------------
@@ -297,7 +300,9 @@ CANDIDATES = {
     "sample": [0, 1, BATCH - 1, BATCH, -1, "all", 2.5, None, True],
     "direction": ["both", "forward", "backward", "sideways", None],
     "gate": ["all", "i", "f", "c", "o", "z", "r", "h", "q", None],
-    "norm": [None, (-1, 1), (0, 0.5), (1, -1), "x", (1, 2, 3)],
+    "norm": [None, (-1, 1), (0, 0.5), (1, -1), "x", (1, 2, 3), "auto", "sample", "kernel",
+             "robust", "manual", (1, 1), (0, float("nan"))],
+    "colour_scale": ["linear", "symlog", "log", None],
     "reflect_half": [True, False, "yes"],
     "timesteps_xaxis": [True, False],
     "share_xy": [True, False],
@@ -346,6 +351,9 @@ def random_step(rng, views, model, x, y, insp, counts):
         assert inner.message.layout.display == "none", inner.message.value
     else:
         counts["accepted"] += 1
+        moved = name in ("layer", "mode") and getattr(view, name) != state[name]
+        if moved and hasattr(view, "NORMS"):   # a hand-set colour range never carries over
+            assert not isinstance(view.norm, tuple), (view, name, value, view.norm)
     assert_controls_show_state(view)
     assert_labels_tell_the_state(view)
 

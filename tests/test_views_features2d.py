@@ -82,11 +82,11 @@ def test_invalid_values_name_the_allowed_ones_and_change_nothing(insp):
                                   ("mode", "weights", "3-D"),
                                   ("layer", "srnn", r"'srnn' \(output shape \(5, 2\)\).*\['bilstm', 'gru', 'conv'\]"),
                                   ("layer", "nope", "layer names"),
-                                  ("time_resolution", 0, "not be less than 1")]:
+                                  ("time_resolution", 0, "an int >= 1")]:
         with pytest.raises(TraitError, match=allowed):
             setattr(w, trait, value)
     assert (w.layer, w.sample, w.direction, w.norm, w.mode, w.time_resolution) == (
-        "gru", 2, "both", None, "outputs", 1024)
+        "gru", 2, "both", "auto", "outputs", 1024)
     np.testing.assert_array_equal(w.view_data(), before)
 
 

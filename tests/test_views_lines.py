@@ -184,7 +184,7 @@ BAD_1D = [
     ("lstm", "layer", "dense", r"layers it can show: \['conv', 'lstm', 'bilstm', 'gru', 'srnn'\]"),
     ("lstm", "layer", "nope", r"can show \['conv', 'lstm', 'bilstm', 'gru', 'srnn'\]"),
     ("lstm", "mode", "weights", r"mode must be one of \['outputs', 'gradients'\]"),
-    ("lstm", "n_rows", 0, r"less than 1"),
+    ("lstm", "n_rows", 0, r"an int >= 1"),
 ]
 
 

@@ -113,7 +113,8 @@ def test_absolute_value_shows_magnitudes_in_greys(insp):
         np.testing.assert_array_equal(w.view_data()[kernel], matrix)
         np.testing.assert_array_equal(w.heatmaps[kernel].mark.image, matrix)
         scale = w.heatmaps[kernel].colour_scale
-        assert scale.colors == GREYS and (scale.min, scale.max) == pytest.approx((0, peak))
+        assert w.heatmaps[kernel].colours == GREYS and scale.colors[0] == "#ffffff"   # white at 0
+        assert scale.colors[-1] == "#000000" and (scale.min, scale.max) == pytest.approx((0, peak))
     w.absolute_value = False
     assert w.heatmaps["input"].colour_scale.min < 0
     signed = kernels(insp, "lstm", mode="gradients")["input"]
@@ -239,7 +240,7 @@ def test_nan_inf_are_counted_where_they_occur(planted):
     (RNNHistogram, "mode", "outputs", r"\['weights', 'gradients'\]"),
     (RNNHistogram, "layer", "dense", r"'dense' \(output shape \(4, 2\)\).*\['lstm', 'gru', 'bilstm', 'srnn'\]"),
     (RNNHeatmap, "norm", (1, -1), "min <= max"),
-    (RNNHeatmap, "norm", "auto", r"None \(auto\) or \(min, max\)"),
+    (RNNHeatmap, "norm", "sample", r"\['auto', 'kernel', 'robust'\] or \(min, max\)"),
     (RNNHeatmap, "direction", "sideways", r"\['forward'\]"),
     (RNNHeatmap, "layer", "nope", "layer names")])
 def test_invalid_values_name_the_allowed_ones_and_change_nothing(insp, view, trait, value,

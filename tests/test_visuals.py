@@ -84,7 +84,7 @@ def test_readme_example_runs_unchanged(grads):
 
 def test_features_2D_kwargs(grads):
     w = no_warning(features_2D, grads, timesteps_xaxis=True, max_timesteps=5, norm="auto")
-    assert w.norm is None   # 'auto': ±max|value|
+    assert w.norm == "auto"   # ±max|value|
     w.sample = 2
     np.testing.assert_array_equal(w.view_data(), grads[2, :5].T)
 

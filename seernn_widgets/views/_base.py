@@ -60,6 +60,27 @@ class Control(traitlets.Any):
     allow_none = False
 
 
+class Whole(traitlets.Int):
+    """An int trait that refuses bools (to Python True is 1, to a user it is
+    not a count) and takes NumPy ints as ints."""
+
+    def validate(self, obj, value):
+        lo, hi = self.min, self.max
+        if isinstance(value, np.integer):
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) \
+                or (lo is not None and value < lo) or (hi is not None and value > hi):
+            raise TraitError(f"{self.name} must be {self.allowed()}, got {value!r}")
+        return value
+
+    def allowed(self):
+        """'an int >= 1', 'one of [0, 1, 2]', ...: for error messages."""
+        lo, hi = self.min, self.max
+        if lo is not None and hi is not None:
+            return f"one of {list(range(lo, hi + 1))}" if hi - lo < 5 else f"an int in [{lo}, {hi}]"
+        return "an int" + (f" >= {lo}" if lo is not None else f" <= {hi}" if hi is not None else "")
+
+
 def same(a, b):
     """Whether two control values are equal (arrays and lists included)."""
     try:
@@ -579,19 +600,6 @@ def validate_sample(value, n, allow_all=False):
     return int(value)
 
 
-def validate_norm(value):
-    """None (auto: symmetric ±max|value|) or (min, max) with min <= max."""
-    if value is None:
-        return None
-    try:
-        lo, hi = (float(v) for v in value)
-    except (TypeError, ValueError):
-        raise TraitError(f"norm must be None (auto) or (min, max), got {value!r}") from None
-    if not lo <= hi:
-        raise TraitError(f"norm must have min <= max, got ({lo}, {hi})")
-    return (lo, hi)
-
-
 def dropdown(view, name, description, options=None):
     """A Dropdown offering `view.choices(name)` (or `options`), kept in step
     with trait `name` of `view`."""
@@ -653,28 +661,35 @@ def step_slider(view):
     return control
 
 
-def norm_controls(view):
-    """A range slider plus an 'auto' checkbox, both following `view.norm`.
-    In auto mode the slider shows the range in effect (`view.show_norm`)."""
-    auto = widgets.Checkbox(value=view.norm is None, description="auto norm",
-                            indent=False)
-    auto.add_class("seernn-norm-auto")
+def norm_controls(view, *extra):
+    """The colour range: a dropdown of the view's automatic choices
+    (`view.NORMS`: 'auto', ...) plus 'manual', and a range slider that shows
+    the range in effect (`view.norm_shown()`, in the units drawn: symlog
+    units under colour_scale='symlog', so 1e-14..1e-5 are all reachable).
+    Dragging the slider sets a hand-set range, (lo, hi) in the data's units
+    (`view.norm_from_drawn`); `extra` widgets follow in the same row."""
+    manual = "manual"
+    choice = widgets.Dropdown(options=[*view.NORMS, manual], description="norm",
+                              value=view.norm if isinstance(view.norm, str) else manual,
+                              layout={"width": "180px"})
+    choice.add_class("seernn-norm-auto")
     rng = widgets.FloatRangeSlider(min=-1, max=1, value=(-1, 1), step=1e-3,
-                                   description="norm", continuous_update=False,
-                                   readout_format=".2e", layout={"width": "460px"})
+                                   description="", continuous_update=False,
+                                   readout_format=".2e", layout={"width": "400px"})
     rng.add_class("seernn-norm")
-    view.bind("norm", auto, to_view=lambda on: None if on else tuple(rng.value),
-              to_control=lambda norm: norm is None)
+    view.bind("norm", choice,
+              to_view=lambda c: view.norm_from_drawn(rng.value) if c == manual else c,
+              to_control=lambda norm: norm if isinstance(norm, str) else manual)
     view.norm_binding = view.bind(
-        "norm", rng, to_view=tuple,
-        to_control=lambda norm: KEEP if norm is None else _shown_norm(rng, norm))
+        "norm", rng, to_view=lambda value: view.norm_from_drawn(tuple(value)),
+        to_control=lambda norm: _shown_norm(rng, view.norm_shown()))
     view.norm_slider = rng
-    view.control_widgets.update(norm=rng, norm_auto=auto)
+    view.control_widgets.update(norm=rng, norm_auto=choice)
     # ipywidgets gives a slider's readout ~8 characters: '-2.71e-2 – 2.71e-2' needs more
     wide_readout = widgets.HTML(
         "<style>.seernn-norm .widget-readout {max-width: none; min-width: 12em}</style>",
         layout={"display": "none"})
-    return widgets.HBox([rng, auto, wide_readout])
+    return widgets.HBox([choice, rng, *extra, wide_readout])
 
 
 def _shown_norm(slider, norm):

@@ -14,17 +14,25 @@ A cube over `BUDGET` bytes is not sent (a websocket message over the
 server's 10 MiB limit drops the connection); the controls then wait for the
 kernel, as without this widget.
 """
+import contextlib
+import itertools
+import json
 import re
+import types
 from pathlib import Path
 
 import anywidget
+import bqplot
+import ipywidgets
 import numpy as np
 import traitlets
 from ipywidgets import widget_serialization
+from ipywidgets.widgets.widget import _instances
 
 from .. import slicing
-from ._base import Kind
-from ._ticks import left_margin, y_label_offset
+from ._base import Kind, owning, same
+from ._heatmap import DIVERGING, GREYS
+from ._ticks import grid_columns, left_margin, y_label_offset
 
 CUBE_CHANGES = {Kind.DATA, Kind.LAYOUT}   # the page's cube is sent again
 
@@ -32,7 +40,7 @@ BUDGET = 8 * 2**20          # bytes of cube sent to the page, at most
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 # the page's ES modules, each after the ones it imports (anywidget serves one file)
-MODULES = ("slicing.js", "contexts.js", "widget.js")
+MODULES = ("slicing.js", "contexts.js", "colour.js", "twins.js", "widget.js")
 _IMPORT = re.compile(r'^import \{[^}]*\} from "\./([\w.]+\.js)";\n', re.M)
 
 
@@ -73,10 +81,21 @@ class BrowserSlicer(anywidget.AnyWidget):
     cube = traitlets.Bytes(b"").tag(sync=True)         # float32 parts, back to back
     shapes = traitlets.List().tag(sync=True)           # shape of each part
     state = traitlets.Dict().tag(sync=True)            # the kernel's controls and labels
+    # controls that need the kernel: the page disables them (tooltip `tips`)
+    # while it is busy, and in a page without one (js/twins.js TwinKernelGuard)
+    kernel_only = traitlets.Dict().tag(sync=True, **widget_serialization)
+    tips = traitlets.Dict().tag(sync=True)
 
-    def __init__(self, kind, controls, heatmaps=()):
+    def __init__(self, kind, controls, heatmaps=(), kernel_only=None):
         super().__init__(kind=kind, controls=controls, layout={"display": "none"},
-                         heatmaps=[heatmap_models(h) for h in heatmaps])
+                         heatmaps=[heatmap_models(h) for h in heatmaps],
+                         kernel_only=kernel_only or {}, tips=KERNEL_TIPS)
+
+    def need_kernel(self, view):
+        """Add the view's step control (made after the others) to kernel_only."""
+        step = view.control_widgets.get("step")
+        if step is not None and "step" not in self.kernel_only:
+            self.kernel_only = {**self.kernel_only, "step": step}
 
     def update(self, state, parts=None, heatmaps=None):
         """Send the kernel's control `state`, and new numbers when `parts`
@@ -94,7 +113,8 @@ class BrowserSlicer(anywidget.AnyWidget):
 
 def heatmap_models(heatmap):
     """The models of a Heatmap (or GateHeatmap) the page redraws."""
-    models = {"mark": heatmap.mark, "scale": heatmap.colour_scale, "figure": heatmap.figure}
+    models = {"mark": heatmap.mark, "scale": heatmap.colour_scale, "figure": heatmap.figure,
+              "colour_axis": heatmap.colour_axis}
     if getattr(heatmap, "mask", None) is not None:
         models["mask"] = heatmap.mask
     models.update(x_axis=heatmap.x_axis, y_axis=heatmap.y_axis)
@@ -113,7 +133,24 @@ def _axes_json(axes):
 
 
 def _norm(norm):
-    return None if norm is None else [float(v) for v in norm]
+    """'auto', ... or [lo, hi] in the data's units."""
+    return norm if isinstance(norm, str) else [float(v) for v in norm]
+
+
+def colour_state(view, colours):
+    """What the page needs to colour any state it can reach without the
+    kernel, computed here (the page only looks up): the automatic ranges in
+    the units drawn ({choice: [lo, hi]} or a list per sample / kernel), the
+    symlog colour bar's [value, label] ticks (None: linear) and the palette's
+    end colours."""
+    ranges = view.colour_ranges()
+    as_list = lambda r: [float(r[0]), float(r[1])]   # noqa: E731
+    return {"ranges": {choice: (as_list(r) if isinstance(r, tuple) else [as_list(x) for x in r])
+                       for choice in view.NORMS for r in [ranges[choice]]},
+            "ticks": None if ranges["ticks"] is None else [   # per heatmap
+                [[float(v), t] for v, t in ticks]
+                for ticks in ranges["ticks"]],
+            "ends": [list(end) for end in colours]}
 
 
 # -- Features2D ------------------------------------------------------------------
@@ -122,7 +159,8 @@ def attach_features2d(view):
     reflect_half and norm controls."""
     controls = {name: view.control_widgets[name]
                 for name in ("sample", "direction", "reflect_half", "norm", "norm_auto")}
-    return BrowserSlicer("features2d", controls, [view.heatmap])
+    return BrowserSlicer("features2d", controls, [view.heatmap],
+                         _kernel_only(view, ("layer", "mode", "colour_scale")))
 
 
 def features2d_state(view):
@@ -132,7 +170,7 @@ def features2d_state(view):
     kept = view.kept()
     return {"sample": view.sample, "direction": view.direction,
             "reflect_half": view.reflect_half, "timesteps_xaxis": view.timesteps_xaxis,
-            "norm": _norm(view.norm),
+            "norm": _norm(view.norm), "colour": colour_state(view, view.heatmap.colours),
             # presentation, one entry per state the page can reach (it only looks up)
             "titles": view.page_titles(),
             "axes": {direction: _axes_json(view.axes(direction))
@@ -151,9 +189,11 @@ def sync_features2d(view, kinds, state):
         data, kept = view._data(), view.kept()
         samples, steps, channels = data.shape
         drawn = samples * min(steps, view.time_resolution) * channels * 4
-        parts = [] if drawn > BUDGET else [slicing.peak_per_bin(data, view.time_resolution)]
+        parts = [] if drawn > BUDGET else [
+            view.drawn_image(slicing.peak_per_bin(data, view.time_resolution))]
         if parts and kept is not None:
             parts.append(slicing.kept_per_bin(kept, view.time_resolution))
+    view.slicer.need_kernel(view)
     view.slicer.update(state, parts, [view.heatmap])
 
 
@@ -163,13 +203,15 @@ def attach_rnn_heatmap(view):
     controls; its heatmaps are given by `sync_rnn_heatmap`."""
     controls = {name: view.control_widgets[name]
                 for name in ("direction", "gate", "norm", "norm_auto")}
-    return BrowserSlicer("rnn", controls)
+    return BrowserSlicer("rnn", controls,
+                         kernel_only=_kernel_only(view, ("layer", "mode", "colour_scale")))
 
 
 def rnn_state(view):
     """The kernel's controls and labels (sent first too: see features2d_state)."""
     arrays, info = view.arrays(), view.info()
     return {"direction": view.direction, "gate": view.gate, "norm": _norm(view.norm),
+            "colour": colour_state(view, GREYS if view.absolute_value else DIVERGING),
             "absolute_value": view.absolute_value, "layer": view.layer, "mode": view.mode,
             "directions": list(info.directions), "gates": list(info.gates),
             "units": info.units, "titles": view.page_titles(),
@@ -186,6 +228,376 @@ def sync_rnn_heatmap(view, kinds, state):
     info, parts = view.info(), None
     if kinds & CUBE_CHANGES:
         binned = view.binned()
-        parts = [np.stack([binned.arrays[(d, k)] for d in info.directions])
+        parts = [view.drawn_image(np.stack([binned.arrays[(d, k)] for d in info.directions]))
                  for k in info.kernels]
+    view.slicer.need_kernel(view)
     view.slicer.update(state, parts, [view.heatmaps[k] for k in info.kernels])
+
+
+# -- page twins by lookup: Features0D, Features1D, RNNHistogram, WeightNorms, Explorer
+#
+# Their states are few (a direction, a gate, a sample ...), so for every state
+# a control can reach in the page the view's own `_redraw` is run on a
+# stand-in (`_Stand`) that records, instead of making, each trait it sets on
+# a widget: marks' x/y, scales' ranges, axes' ticks, titles, the grid's
+# children. The page then only looks up the row of the state its controls
+# show (js/twins.js). Controls that need the kernel (a layer, a mode, a step,
+# bins, channels) are `kernel_only`: the page disables them, with a tooltip,
+# while the kernel is busy and in a page without a kernel.
+KERNEL_TIPS = {
+    "busy": "needs the Python kernel, which is busy (a cell is running): "
+            "this control acts once the cell ends",
+    "offline": "needs a running Python kernel: this page has none (a static export)",
+}
+ROW_BUDGET = 400    # states a table may hold; over it, the controls are kernel_only
+POOL = 64           # Features1D figures made ahead: channels the page can show
+
+
+class _Stand:
+    """Stands for `target` (a view, a widget, a helper holding widgets) while
+    a `_redraw` runs for a state the page may show: traits set on widgets are
+    logged as (widget, name, value) and seen by later reads; nothing is sent.
+    The view's and helpers' methods run on stand-ins; widgets' methods do
+    nothing (hold_sync is a no-op context)."""
+
+    def __init__(self, target, log, values=None):
+        object.__setattr__(self, "_target", target)
+        object.__setattr__(self, "_log", log)
+        object.__setattr__(self, "_values", dict(values or {}))
+
+    def __getattr__(self, name):
+        values, target = self._values, self._target
+        if name in values:
+            return values[name]
+        attr = getattr(type(target), name, None)
+        if isinstance(target, ipywidgets.Widget) and target is not self._log.root:
+            if name == "hold_sync":
+                return contextlib.nullcontext
+            if callable(attr) and not isinstance(attr, traitlets.TraitType):
+                return lambda *args, **kwargs: None
+        elif isinstance(attr, types.FunctionType):
+            return types.MethodType(attr, self)
+        return _stand_in(getattr(target, name), self._log)
+
+    def __setattr__(self, name, value):
+        target = self._target
+        if (isinstance(target, ipywidgets.Widget) and target is not self._log.root
+                and target.has_trait(name)):
+            value = target.traits()[name]._validate(target, _real(value))   # e.g. squeezed
+            self._log.append((target, name, value))
+        self._values[name] = _stand_in(value, self._log)
+
+    def __iter__(self):
+        return iter(self._target)
+
+
+class _Log(list):
+    """The (widget, trait, value) sets, and one stand-in per object (a value
+    set through one is seen through every later read)."""
+
+    def __init__(self, root):
+        super().__init__()
+        self.root = root
+        self.stands = {}
+
+    def stand(self, target):
+        if id(target) not in self.stands:
+            self.stands[id(target)] = (target, _Stand(target, self))
+        return self.stands[id(target)][1]
+
+
+def _ours(value):
+    return isinstance(value, ipywidgets.Widget) or (
+        type(value).__module__.startswith("seernn_widgets.views")
+        and not isinstance(value, type))
+
+
+def _stand_in(value, log):
+    if isinstance(value, _Stand) or not (_ours(value) or isinstance(value, (list, tuple, dict))):
+        return value
+    if isinstance(value, dict):
+        return {k: _stand_in(v, log) for k, v in value.items()} \
+            if any(_ours(v) for v in value.values()) else value
+    if isinstance(value, (list, tuple)):
+        return type(value)(_stand_in(v, log) for v in value) \
+            if any(_ours(v) for v in value) else value
+    return log.stand(value)
+
+
+def _real(value):
+    if isinstance(value, _Stand):
+        return value._target
+    if isinstance(value, (list, tuple)):
+        return type(value)(_real(v) for v in value)
+    return value
+
+
+def refitted(view, values):
+    """The whole control state the kernel's transaction would reach from
+    `values`, or None where it refuses them; the view is left as it was."""
+    old = view.control_state()
+    try:
+        view._transact(values)
+        return view.control_state()
+    except traitlets.TraitError:
+        return None
+    finally:
+        with view._applying(), view.hold_trait_notifications():
+            for name, value in old.items():
+                if not same(getattr(view, name), value):
+                    setattr(view, name, value)
+
+
+def recorded(view, state, kinds=None, stand_values=None):
+    """[(widget, trait, value)] the view's `_redraw` would set for the control
+    `state` (the others as the kernel's transaction would re-fit them), or
+    None when the view refuses that state. Nothing is sent or changed."""
+    from ._base import EVERYTHING
+    state = refitted(view, state)
+    if state is None:
+        return None
+    log = _Log(view)
+    stand = _Stand(view, log, state)
+    if stand_values is not None:
+        stand._values.update(stand_values(stand))
+    before = set(_instances)
+    type(view)._redraw(stand, kinds or EVERYTHING)
+    made = set(_instances) - before
+    if made:   # a widget the twin has no model for: the page could not show it
+        for key in made:
+            _instances[key].close()
+        raise RuntimeError(f"{type(view).__name__}._redraw made widgets for {state}")
+    return list(log)
+
+
+class _Table:
+    """Rows {state key: [[model index, trait, value]]}; arrays go into the
+    binary cube (deduplicated), widgets by index into `models`."""
+
+    def __init__(self):
+        self.models, self._model_index = [], {}
+        self.parts, self._part_index, self.size = [], {}, 0
+
+    def model(self, widget):
+        if widget.model_id not in self._model_index:
+            self._model_index[widget.model_id] = len(self.models)
+            self.models.append(widget)
+        return self._model_index[widget.model_id]
+
+    def value(self, value):
+        if isinstance(value, ipywidgets.Widget):
+            return {"$m": self.model(value)}
+        if isinstance(value, np.ndarray):
+            array = np.ascontiguousarray(value)
+            if array.dtype not in (np.float32, np.float64):
+                array = array.astype(np.float64)
+            key = (array.dtype.str, array.shape, array.tobytes())
+            if key not in self._part_index:
+                self._part_index[key] = len(self.parts)
+                self.parts.append(array)
+                self.size += array.nbytes
+            return {"$a": self._part_index[key]}
+        if isinstance(value, (list, tuple)):
+            return [self.value(v) for v in value]
+        if isinstance(value, dict):
+            return {str(k): self.value(v) for k, v in value.items()}
+        if isinstance(value, (np.integer, np.floating, np.bool_)):
+            value = value.item()
+        if isinstance(value, float) and not np.isfinite(value):
+            return {"$f": repr(value)}   # JSON has no NaN/Infinity
+        return value
+
+    def row(self, log):
+        return [[self.model(w), name, self.value(v)] for w, name, v in log]
+
+
+def row_key(values):
+    """The page's key of a state: JSON of the values, as JS JSON.stringify."""
+    return json.dumps(values, separators=(",", ":"))
+
+
+class TwinSlicer(BrowserSlicer):
+    """A `BrowserSlicer` whose page twin looks states up (js/twins.js)."""
+
+    models = traitlets.List().tag(sync=True, **widget_serialization)
+
+    unchecks = traitlets.Dict().tag(sync=True)   # moving control A unchecks B (as in Python)
+
+    def __init__(self, kind, controls, kernel_only, unchecks=None):
+        super().__init__(kind, controls, kernel_only=kernel_only)
+        self.unchecks = unchecks or {}
+
+    def send_table(self, view, keys, states, kinds, layout=None, stand_values=None):
+        """Record every state in `states` (dicts of the `keys` controls), one
+        row each, and send them with the kernel's state; over ROW_BUDGET
+        rows or BUDGET bytes, no rows: the controls join `kernel_only`.
+        `layout`: (Layout widget, template) whose grid_template_columns the
+        page sets to template.format(ceil(figures / n_rows))."""
+        self.need_kernel(view)
+        # the rows hold while only the keys moved; the heading changes
+        # alone when another model's view opens (View._retitle)
+        others = {n: v for n, v in view.control_state().items() if n not in keys}
+        others[None] = view.heading()
+        if not kinds & CUBE_CHANGES and others == getattr(self, "_others", None):
+            self.state = {**self.state, "kernel": row_key([getattr(view, k) for k in keys])}
+            return
+        self._others = others
+        table, rows = _Table(), {}
+        states = list(states)
+        if len(states) <= ROW_BUDGET:
+            for values in states:
+                log = recorded(view, values, stand_values=stand_values)
+                if log is not None:
+                    rows[row_key([values[k] for k in keys])] = table.row(log)
+                if table.size > BUDGET:
+                    rows = {}
+                    break
+        extra = {} if layout is None else {
+            "layout": {"model": table.model(layout[0]), "template": layout[1]}}
+        parts = table.parts if rows else []
+        own = {n: c for n, c in self.kernel_only.items()
+               if all(c is not twin for twin in self.controls.values())}
+        self.kernel_only = {**own, **(self.controls if states and not rows else {})}
+        meta, offset = [], 0
+        for part in parts:
+            meta.append({"dtype": part.dtype.name, "shape": list(part.shape), "offset": offset})
+            offset += part.nbytes
+        with self.hold_sync():
+            self.models = table.models
+            self.cube = b"".join(p.tobytes() for p in parts)
+            self.shapes = meta
+            self.state = {"keys": keys, "kernel": row_key([getattr(view, k) for k in keys]),
+                          "options": {name: _option_values(w) for name, w in self.controls.items()
+                                      if hasattr(w, "options")},
+                          "rows": rows, **extra}
+
+
+def _option_values(control):
+    return [o[1] if isinstance(o, tuple) else o for o in control.options]
+
+
+def _kernel_only(view, names):
+    """{name: control widget} of the controls `names` that exist."""
+    found = {name: view.control_widgets.get(name) or next(iter(_bound(view, name)), None)
+             for name in names}
+    return {name: control for name, control in found.items() if control is not None}
+
+
+# -- Features0D -------------------------------------------------------------------
+def attach_features0d(view):
+    return TwinSlicer("table", {"direction": view.control_widgets["direction"]},
+                      _kernel_only(view, ("layer", "mode", "step")))
+
+
+def sync_features0d(view, kinds):
+    if isinstance(view, _Stand):
+        return
+    view.slicer.send_table(view, ["direction"],
+                           [{"direction": d} for d in view.choices("direction")], kinds)
+
+
+# -- RNNHistogram -----------------------------------------------------------------
+def attach_rnn_histogram(view):
+    names = ("direction", "gate", "equate_axes", "bias")
+    return TwinSlicer("table", {n: view.control_widgets[n] for n in names},
+                      _kernel_only(view, ("layer", "mode", "step", "bins")))
+
+
+def sync_rnn_histogram(view, kinds):
+    """Every (direction, gate, equate_axes, bias) at the bins in effect; the
+    cells of every gate and kernel are made first (the page only shows
+    figures the kernel made)."""
+    if isinstance(view, _Stand):
+        return
+    from .rnn_plots import EQUATE_AXES, _HistogramCell
+    info = view.info()
+    with owning(view):
+        for key in [(k, g) for k in info.kernels for g in (info.gates or (None,))]:
+            if key not in view.cells:
+                view.cells[key] = _HistogramCell()
+    keys = ["direction", "gate", "equate_axes", "bias"]
+    states = [dict(zip(keys, v)) for v in itertools.product(
+        view.choices("direction"), view.choices("gate"), EQUATE_AXES, (True, False))]
+    view.slicer.send_table(view, keys, states, kinds)
+
+
+# -- Features1D -------------------------------------------------------------------
+def _bound(view, name):
+    """The control widgets bound to trait `name`."""
+    return [b.control for b in view._bindings if b.name == name]
+
+
+def attach_features1d(view):
+    slider, every = _bound(view, "sample")
+    controls = {"sample": slider, "sample_all": every,
+                "direction": view.control_widgets["direction"],
+                "share_xy": view.control_widgets["share_xy"],
+                "n_rows": _bound(view, "n_rows")[0]}
+    return TwinSlicer("table", controls, _kernel_only(view, ("layer", "mode", "step")) | {
+        "channels": _bound(view, "channels")[0]}, unchecks={"sample": "sample_all"})
+
+
+def sync_features1d(view, kinds):
+    """Every (sample incl. 'all', direction, share_xy) with the kernel's
+    channels (re-fitted per direction as the kernel would); n_rows is
+    layout only: the page sets the grid's columns for it."""
+    if isinstance(view, _Stand):
+        return
+    with owning(view):   # the figures the page may show
+        view._figures_for(min(view._units(), POOL))
+    keys = ["sample", "direction", "share_xy"]
+    states = [dict(zip(keys, v)) for v in itertools.product(
+        ["all", *range(view.n_samples())], view.choices("direction"), (True, False))]
+    view.slicer.send_table(view, keys, states, kinds,
+                           layout=(view.grid.layout, grid_columns("{}")))
+
+
+# -- WeightNorms ------------------------------------------------------------------
+def attach_weight_norms(view):
+    """A pool of Lines marks on the view's scales, as many as the tracked
+    layer with most weights draws: the page shows any layer's history on them."""
+    from .norms import LINE_STYLES
+    n = 2 * max(len(view.inspector.weight_names(name)) for name in view.layer_choices())
+    scales = {"x": view.x_scale, "y": view.y_scale}
+    slicer = TwinSlicer("table", {"layer": view.control_widgets["layer"]}, {})
+    slicer.pool = [bqplot.Lines(scales=scales, marker="circle", marker_size=16,
+                                display_legend=True, line_style=LINE_STYLES["max"])
+                   for _ in range(n)]
+    return slicer
+
+
+def _pool_lines(stand, pool):
+    """WeightNorms._new_lines on a stand-in: the pool's marks, styled as
+    _new_lines styles new ones (tests/test_page_twins.py compares them)."""
+    from .lines import palette
+    from .norms import LINE_STYLES, STATS, weight_label
+
+    def new_lines(norms):
+        lines, marks = {}, iter(pool)
+        for colour, path in zip(palette(len(norms)), norms):
+            for stat in STATS:
+                mark = lines[(path, stat)] = stand._log.stand(next(marks))
+                mark.colors, mark.line_style = [colour], LINE_STYLES[stat]
+                mark.labels = [f"{weight_label(path, stand.layer)} {stat}"]
+        stand.lines = lines
+        stand.figure.marks = [m._target for m in lines.values()]
+        stand._lines_layer = stand.layer
+    return new_lines
+
+
+def sync_weight_norms(view, kinds):
+    """Every tracked layer's whole history, drawn on the pool."""
+    if isinstance(view, _Stand):
+        return
+    pool = view.slicer.pool
+    states = [{"layer": name} for name in view.layer_choices()]
+    view.slicer.send_table(view, ["layer"], states, kinds,
+                           stand_values=lambda stand: {"_new_lines": _pool_lines(stand, pool),
+                                                       "_lines_layer": None})
+
+
+# -- Explorer ---------------------------------------------------------------------
+def attach_explorer(explorer):
+    """The Explorer's menus build a new view in Python: kernel_only."""
+    return TwinSlicer("table", {}, {"layer": explorer._layer_menu,
+                                    "what": explorer._what_menu})

@@ -11,11 +11,14 @@ import bqplot
 import numpy as np
 from bqplot_image_gl import ImageGL
 
+from ._colour import DIVERGING_ENDS, GREYS_ENDS, js_number, palette
 from ._ticks import cell_extent, left_margin, set_ticks, title_style, y_label_offset
 
 NAN_COLOUR = "#ffd400"  # NaN shows through the transparent pixels
-DIVERGING = ["#2166ac", "#ffffff", "#b2182b"]   # blue - white - red, like bwr
-GREYS = ["#ffffff", "#000000"]
+DIVERGING = DIVERGING_ENDS   # blue at lo - white at 0 - red at hi, like bwr (see _colour)
+GREYS = GREYS_ENDS           # |values|: white at 0 - black at hi
+KEEP = object()               # set_norm: leave the colour bar's ticks as they are
+COLOUR_BAR_PX = 100          # right margin: the colour bar and its tick labels
 MASK_COLOUR = "#808080"
 MASK_OPACITY = 0.7
 
@@ -27,7 +30,14 @@ class Heatmap:
                  colours=DIVERGING, css_class="seernn-heatmap", height=300):
         self.x_scale = bqplot.LinearScale(allow_padding=False)
         self.y_scale = bqplot.LinearScale(allow_padding=False, reverse=True)
-        self.colour_scale = bqplot.ColorScale(colors=colours, min=norm[0], max=norm[1])
+        # `colours`: the ends of the palette (see _colour.palette): zero stays white
+        self.colours = colours
+        self.colour_scale = bqplot.ColorScale(colors=palette(*norm, colours),
+                                              min=norm[0], max=norm[1])
+        # a vertical colour bar (ColorAxis is vertical when side is left or right)
+        self.colour_axis = bqplot.ColorAxis(scale=self.colour_scale, side="right",
+                                            tick_format=".2~g",
+                                            num_ticks=max(2, (height - 80) // 35))
         h, w = image.shape
         # cells centred on integers: tick k sits on row/column k (see _ticks)
         self.mark = ImageGL(image=image, x=cell_extent(w), y=cell_extent(h),
@@ -36,9 +46,9 @@ class Heatmap:
         self.x_axis = bqplot.Axis(scale=self.x_scale, label=x_label)
         self.y_axis = bqplot.Axis(scale=self.y_scale, side="left", label=y_label)
         self.figure = bqplot.Figure(
-            marks=[self.mark], axes=[self.x_axis, self.y_axis],
+            marks=[self.mark], axes=[self.x_axis, self.y_axis, self.colour_axis],
             title=title, background_style={"fill": NAN_COLOUR},
-            fig_margin={"top": 40, "bottom": 40, "left": 60, "right": 20},
+            fig_margin={"top": 40, "bottom": 40, "left": 60, "right": COLOUR_BAR_PX},
             layout={"height": f"{height}px", "width": "100%"})
         self.figure.add_class(css_class)
         self.mask = None   # the masked-timesteps overlay (show_mask)
@@ -87,6 +97,23 @@ class Heatmap:
             self.mask.x, self.mask.y = self.mark.x, self.mark.y
             self.mask.image = np.ascontiguousarray(image, dtype=np.float32)
 
-    def set_norm(self, norm):
+    def set_norm(self, norm, colours=None, ticks=KEEP):
+        """Colour range `norm` = (lo, hi) in the units drawn, zero white
+        (`colours`: the palette's ends, kept when None); the colour bar
+        follows. `ticks`: [(value, label)] for the colour bar (symlog), None
+        for its own round ticks, KEEP to leave them."""
+        lo, hi = float(norm[0]), float(norm[1])
+        if colours is not None:
+            self.colours = colours
+        colors = palette(lo, hi, self.colours)
         with self.colour_scale.hold_sync():
-            self.colour_scale.min, self.colour_scale.max = float(norm[0]), float(norm[1])
+            if self.colour_scale.colors != colors:
+                self.colour_scale.colors = colors
+            self.colour_scale.min, self.colour_scale.max = lo, hi
+        if ticks is KEEP:
+            return
+        with self.colour_axis.hold_sync():
+            self.colour_axis.tick_values = None if ticks is None else \
+                np.array([v for v, _ in ticks], dtype=np.float64)
+            self.colour_axis.tick_labels = None if ticks is None else \
+                {js_number(v): label for v, label in ticks}

@@ -4,6 +4,7 @@ import traitlets
 from traitlets import TraitError
 
 from ._base import Binding, Transactional, as_source, close_owned, message_line, owning, show_message
+from ._browser import attach_explorer
 from .features import Features2D, kernel_shape, rank
 
 WHATS = ("outputs", "output-gradients", "weights", "weight-gradients")
@@ -117,7 +118,9 @@ class Explorer(Transactional, widgets.VBox):
         old, self.view = self.view, view
         for control in ("layer", "mode"):  # the Explorer's own menus choose these
             view.control_widgets[control].layout.display = "none"
-        self.children = [self.message, self._menus, view]
+        if getattr(self, "slicer", None) is None:   # the menus need the kernel: the page says so
+            self.slicer = attach_explorer(self)
+        self.children = [self.message, self._menus, view, self.slicer]
         if old is not None:
             old.close()
         self._sync_menus()

@@ -2,14 +2,17 @@
 import ipywidgets as widgets
 import numpy as np
 import traitlets
-from traitlets import TraitError
 
 from .. import slicing
 from ..stats import _describe, detect_nans
-from ._base import (Control, DirectionView, Kind, checkbox, dropdown, norm_controls, sample_slider,
-                    show_norm, validate_norm, validate_sample)
+from traitlets import TraitError
+from ._base import (Control, DirectionView, Kind, Whole, checkbox, dropdown, norm_controls, sample_slider,
+                    validate_sample)
+from . import _colour as colour
 from ._browser import attach_features2d, features2d_state, sync_features2d
 from ._heatmap import Heatmap
+
+HEIGHT = 300   # px, the heatmap figure's
 from ._ticks import index_ticks
 
 MAX_TICKS = 10   # per heatmap axis: labels of 4 digits fit at 400 px
@@ -60,13 +63,16 @@ class Features2D(DirectionView):
     modes = ("outputs", "gradients", "weights")
     controls = {**DirectionView.controls, "sample": Kind.SLICE, "norm": Kind.SCALE,
                 "reflect_half": Kind.SLICE, "timesteps_xaxis": Kind.SLICE,
-                "time_resolution": Kind.LAYOUT}
+                "time_resolution": Kind.LAYOUT, "colour_scale": Kind.LAYOUT}
+    # the automatic colour ranges (see _colour): over everything, the sample, robust
+    NORMS = (colour.AUTO, "sample", colour.ROBUST)
 
-    sample = traitlets.Int(0)
-    norm = Control(None)          # None = auto: ±max|value|
+    sample = Whole(0)   # in [0, samples): checked with the state (_check_values)
+    norm = Control(colour.AUTO)   # one of NORMS, or (lo, hi); None is 'auto'
+    colour_scale = Control("linear")   # or 'symlog': sign(v)*log10(1+|v|/c) drawn
     reflect_half = traitlets.Bool(False)
     timesteps_xaxis = traitlets.Bool(True)
-    time_resolution = traitlets.Int(1024, min=1)   # timesteps drawn at most (~ screen pixels)
+    time_resolution = Whole(1024, min=1)   # timesteps drawn at most (~ screen pixels)
 
     def layer_choices(self):
         return [name for name in self.inspector.layer_names if self.mode_choices(name)]
@@ -97,10 +103,15 @@ class Features2D(DirectionView):
         return shape[0] if shape else self.inspector.batch_size
 
     def _coerce(self, name, value):
-        return validate_norm(value) if name == "norm" else super()._coerce(name, value)
+        if name == "norm":
+            return colour.validate_norm(value, self.NORMS)
+        if name == "colour_scale":
+            return colour.check_colour_scale(value)
+        return super()._coerce(name, value)
 
     def _refit(self, given):
         super()._refit(given)
+        colour.reset_norm(self, given)
         if "sample" not in given:
             self.sample = max(0, min(self.sample, self.n_samples() - 1))
         if "reflect_half" not in given and not self.reflect_allowed():
@@ -121,7 +132,6 @@ class Features2D(DirectionView):
         plain = hasattr(self.inspector, "describe")
         return self.direction == "both" and (plain or (self.mode != "weights"
                                                        and self.is_bidirectional()))
-
 
     def _data(self):
         return sequence_data(self.inspector, self.layer, self.mode, self.step)
@@ -152,24 +162,56 @@ class Features2D(DirectionView):
         channels = len(range(channels)[slicing.direction_channels(channels, self.direction)])
         return (steps, channels) if self.timesteps_xaxis else (channels, steps)
 
-    def auto_norm(self):
-        """±max|value| over the whole array, every sample and channel, so a
-        sample, direction or reflect_half change keeps the colours (samples
-        compare, and the page repaints once)."""
-        data = self._data()
-        if self._auto is None or self._auto[0] is not data:
-            self._auto = (data, slicing.auto_norm(data))
-        return self._auto[1]
+    def colour_ranges(self):
+        """The automatic ranges, in the units drawn (symlog or not), for every
+        state the page can show without the kernel: {'auto': (lo, hi),
+        'robust': (lo, hi), 'sample': [(lo, hi) per sample]}, plus 'c' (the
+        symlog's linthresh) and 'ticks' (the symlog colour bar's, else None).
+        'auto' is ±max|value| over the whole array, every sample and channel,
+        so a sample, direction or reflect_half change keeps the colours; computed
+        once per array and colour scale."""
+        data, scale = self._data(), self.colour_scale
+        if self._ranges is None or self._ranges[0] is not data or self._ranges[1] != scale:
+            c = colour.linthresh(data) if scale == "symlog" else 1.0
+            drawn = lambda r: colour.to_drawn(r, scale, c)   # noqa: E731
+            top = colour.peak(data)
+            ranges = {colour.AUTO: drawn(colour.symmetric(top)),
+                      colour.ROBUST: drawn(colour.symmetric(colour.robust_peak(data))),
+                      "sample": [drawn(colour.symmetric(p)) for p in colour.per_row_peaks(data)],
+                      "c": c,
+                      "ticks": [colour.symlog_ticks(top, c, colour.ticks_per_side(HEIGHT))]
+                      if scale == "symlog" else None}   # one list per heatmap
+            self._ranges = (data, scale, ranges)
+        return self._ranges[2]
+
+    def norm_shown(self):
+        """The colour range drawn now, in the units drawn."""
+        ranges = self.colour_ranges()
+        if isinstance(self.norm, tuple):
+            return colour.to_drawn(self.norm, self.colour_scale, ranges["c"])
+        shown = ranges[self.norm]
+        return shown[self.sample] if self.norm == "sample" else shown
+
+    def norm_from_drawn(self, value):
+        """A range in the units drawn (the slider's) in the data's units."""
+        return colour.from_drawn(value, self.colour_scale, self.colour_ranges()["c"])
+
+    def drawn_image(self, image):
+        """What the heatmap is sent: `image` itself, or its symlog."""
+        if self.colour_scale == "linear":
+            return image
+        return colour.symlog(image, self.colour_ranges()["c"])
 
     def _prepare(self):
-        self._auto = None   # (array, its auto norm): computed once per array
+        self._ranges = None   # (array, colour scale, its ranges): once per array
 
     def _build(self):
         image = self.view_data()
-        self.heatmap = Heatmap(image, self.norm or self.auto_norm(),
-                               css_class="seernn-features2d")
+        self.heatmap = Heatmap(self.drawn_image(image), self.norm_shown(),
+                               css_class="seernn-features2d", height=HEIGHT)
         self.sample_control = sample_slider(self)
-        norm_box = norm_controls(self)
+        norm_box = norm_controls(self, dropdown(self, "colour_scale", "colours",
+                                                options=list(colour.COLOUR_SCALES)))
         reflect = self.reflect_control = checkbox(self, "reflect_half",
                                                    "reflect_half (backward in time)")
         top = widgets.HBox([dropdown(self, "layer", "layer"), dropdown(self, "mode", "mode"),
@@ -187,17 +229,17 @@ class Features2D(DirectionView):
         self.reflect_control.disabled = not self.reflect_allowed()
         state = features2d_state(self)
         self.slicer.update(state)   # before the image: the page's controls agree first
-        if kinds == {Kind.SCALE} and self.norm is not None:
-            self.heatmap.set_norm(self.norm)   # colours only, no new image
-        else:
+        norm = self.norm_shown()
+        if kinds != {Kind.SCALE}:   # else colours only, no new image
             image = self.view_data()
-            norm = self.norm or self.auto_norm()
-            with self.norm_binding.quiet():
-                show_norm(self.norm_slider, norm)
-            self.heatmap.show(image, norm, title=self._title(image), extent=self.extent())
+            self.heatmap.show(self.drawn_image(image), norm, title=self._title(image),
+                              extent=self.extent())
             axes = self.axes(self.direction)
             self.heatmap.set_axes(axes["x"], axes["y"], axes["x_label"], axes["y_label"])
             self.heatmap.show_mask(self.mask_data())
+        ticks = self.colour_ranges()["ticks"]
+        self.heatmap.set_norm(norm, ticks=colour.shown_ticks(ticks and ticks[0], norm))
+        colour.note_drawn(self)
         sync_features2d(self, kinds, state)   # after show_mask: it may add the overlay
 
     def subject(self, what=None):

@@ -13,7 +13,7 @@ import numpy as np
 import traitlets
 from traitlets import TraitError
 
-from ._base import close_owned, owning
+from ._base import Whole, close_owned, owning
 from ._ticks import grid_columns, set_histogram_axes
 
 
@@ -35,13 +35,6 @@ def histogram(values, bins):
     finite = values[np.isfinite(values)]
     counts, edges = np.histogram(finite, bins=bins)
     return counts, edges, int(np.isnan(values).sum()), int(np.isinf(values).sum())
-
-
-def _check_bins(value):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
-            or value < 1:
-        raise TraitError(f"bins must be an int >= 1, got {value!r}")
-    return int(value)
 
 
 def shared_groups(n_cells, n_columns, share):
@@ -107,7 +100,7 @@ class HistogramGrid(widgets.VBox):
         HistogramGrid([[w] for w in model.get_weights()], bins=50, share_x=False)
     """
 
-    bins = traitlets.Int(100)
+    bins = Whole(100, min=1)
 
     def __init__(self, cells, bins=100, n_columns=1, titles=None, share_x=False,
                  share_y=False, x_range=None, center_zero=False, y_max=None, title=""):
@@ -149,10 +142,6 @@ class HistogramGrid(widgets.VBox):
         """Close every widget the grid made (figures, marks, scales, controls)."""
         close_owned(self)
         super().close()
-
-    @traitlets.validate("bins")
-    def _valid_bins(self, proposal):
-        return _check_bins(proposal["value"])
 
     @traitlets.observe("bins")
     def _bins_changed(self, _change):
@@ -209,8 +198,8 @@ class ClippedHistogram(widgets.VBox):
         ClippedHistogram(grads, bins=100, peaks_to_clip=2)
     """
 
-    bins = traitlets.Int(10)
-    peaks_to_clip = traitlets.Int(1)
+    bins = Whole(10, min=1)
+    peaks_to_clip = Whole(1, min=0)
 
     def __init__(self, data, bins=10, peaks_to_clip=1, title=""):
         self.data = np.asarray(data).ravel()
@@ -247,7 +236,7 @@ class ClippedHistogram(widgets.VBox):
 
     @traitlets.validate("bins")
     def _valid_bins(self, proposal):
-        bins = _check_bins(proposal["value"])
+        bins = proposal["value"]
         if self.peaks_to_clip >= bins:
             raise TraitError(f"bins must exceed peaks_to_clip ({self.peaks_to_clip}), got {bins}")
         return bins
@@ -255,11 +244,10 @@ class ClippedHistogram(widgets.VBox):
     @traitlets.validate("peaks_to_clip")
     def _valid_peaks(self, proposal):
         value = proposal["value"]
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
-                or not 0 <= value < self.bins:
+        if value >= self.bins:
             raise TraitError(f"peaks_to_clip must be an int in [0, {self.bins - 1}] "
                              f"(fewer than bins={self.bins}), got {value!r}")
-        return int(value)
+        return value
 
     @traitlets.observe("bins", "peaks_to_clip")
     def _changed(self, _change):

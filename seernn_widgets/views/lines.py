@@ -13,7 +13,8 @@ from traitlets import TraitError
 
 from .. import slicing
 from ..stats import detect_nans
-from ._base import Control, DirectionView, Kind, checkbox, dropdown, sample_slider, validate_sample
+from ._base import Control, DirectionView, Kind, Whole, checkbox, dropdown, sample_slider, validate_sample
+from ._browser import attach_features0d, attach_features1d, sync_features0d, sync_features1d
 from ._heatmap import MASK_COLOUR
 from ._ticks import (Ticks, grid_columns, index_ticks, left_margin, right_margin, set_ticks,
                      title_style, value_ticks, y_label_offset)
@@ -74,10 +75,6 @@ class _LayerArrayView(DirectionView):
         n = self._units()
         return len(range(n)[slicing.direction_channels(n, self.direction)])
 
-    def value_label(self):
-        """The y axis's label: what a value is."""
-        return {"outputs": "output", "gradients": "gradient"}.get(self.mode, "value")
-
     def _top_controls(self):
         return widgets.HBox([dropdown(self, "layer", "layer"), dropdown(self, "mode", "mode"),
                              self.direction_dropdown()])
@@ -89,6 +86,10 @@ class _LayerArrayView(DirectionView):
                 + self.direction_title()
                 + self.step_note()
                 + (f" - {nans}" if nans else ""))
+
+    def value_label(self):
+        """The y axis's label: what a value is."""
+        return {"outputs": "output", "gradients": "gradient"}.get(self.mode, "value")
 
 
 class Features1D(_LayerArrayView):
@@ -107,9 +108,9 @@ class Features1D(_LayerArrayView):
 
     sample = Control("all")     # int or 'all'
     channels = Control()        # indices into the chosen direction's channels
-    n_rows = traitlets.Int(4, min=1)
+    n_rows = Whole(4, min=1)
     share_xy = traitlets.Bool(True)   # one y range for all plots (fair comparison)
-    time_resolution = traitlets.Int(512, min=1)   # bins along time, 2 points each
+    time_resolution = Whole(512, min=1)   # bins along time, 2 points each
 
     def __init__(self, inspector, layer=None, mode=None, **controls):
         self._figures = []     # a pool, reused as the shown channels change
@@ -175,9 +176,12 @@ class Features1D(_LayerArrayView):
         self.body.children = [self._top_controls(), self.title_line, self.grid,
                               widgets.HBox([self.sample_control, every, rows, share]),
                               self.channel_control]
+        self.slicer = attach_features1d(self)   # the controls act in the page too
+        self.body.children += (self.slicer,)
 
     # -- drawing --------------------------------------------------------------------
     def _redraw(self, kinds):
+        sync_features1d(self, kinds)   # every state the page can show, for the page
         self.show_direction_control()
         if kinds == {Kind.LAYOUT}:
             return self._layout_grid()
@@ -284,8 +288,11 @@ class Features0D(_LayerArrayView):
             layout=widgets.Layout(height="320px", width="100%"))
         self.figure.add_class("seernn-features0d")
         self.body.children = [self._top_controls(), self.figure]
+        self.slicer = attach_features0d(self)   # the controls act in the page too
+        self.body.children += (self.slicer,)
 
     def _redraw(self, kinds):
+        sync_features0d(self, kinds)   # every state the page can show, for the page
         self.show_direction_control()
         data = self.view_data()
         n_samples, n_units = data.shape

@@ -10,6 +10,7 @@ import numpy as np
 from .. import slicing
 from ..stats import column_norms
 from ._base import Kind, View, dropdown, log
+from ._browser import attach_weight_norms, sync_weight_norms
 from ._ticks import (
     integer_ticks,
     left_margin,
@@ -130,8 +131,11 @@ class WeightNorms(View):
             layout=widgets.Layout(height="320px", width="100%"))
         self.figure.add_class("seernn-weightnorms")
         self.body.children = [dropdown(self, "layer", "layer"), self.figure]
+        self.slicer = attach_weight_norms(self)   # the layer menu acts in the page too
+        self.body.children += (self.slicer,)
 
     def _redraw(self, kinds):
+        sync_weight_norms(self, kinds)   # every tracked layer's lines, for the page
         data = self.view_data()
         if self._lines_layer != self.layer:   # new weights: new lines
             self._new_lines(data["norms"])
@@ -162,7 +166,6 @@ class WeightNorms(View):
                   "right": right_margin(x_ticks, 20)}
         if margin != self.figure.fig_margin:
             self.figure.fig_margin = margin
-
 
     def _new_lines(self, norms):
         """One mark per (weight, stat): a weight's colour, a stat's dash."""

@@ -10,8 +10,15 @@ from traitlets import TraitError
 
 from .. import rnn, slicing
 from ..stats import nan_inf_counts
-from ._base import Control, Kind, View, checkbox, dropdown, norm_controls, show_norm, validate_norm
-from ._browser import attach_rnn_heatmap, rnn_state, sync_rnn_heatmap
+from . import _colour as colour
+from ._base import Control, Kind, View, Whole, checkbox, dropdown, norm_controls
+from ._browser import (
+    attach_rnn_heatmap,
+    attach_rnn_histogram,
+    rnn_state,
+    sync_rnn_heatmap,
+    sync_rnn_histogram,
+)
 from ._heatmap import DIVERGING, GREYS, Heatmap
 from ._ticks import Ticks, grid_columns, index_ticks, set_histogram_axes
 
@@ -184,22 +191,9 @@ class RNNHistogram(_RNNView):
     controls = {**_RNNView.controls, "equate_axes": Kind.SCALE, "bins": Kind.LAYOUT,
                 "bias": Kind.LAYOUT}
 
-    equate_axes = Control(1)
-    bins = Control(50)
+    equate_axes = Whole(1, min=0, max=max(EQUATE_AXES))
+    bins = Whole(50, min=1)
     bias = traitlets.Bool(True)
-
-    def _coerce(self, name, value):
-        if name == "equate_axes":
-            if isinstance(value, (bool, np.bool_)) or value not in EQUATE_AXES:
-                raise TraitError(f"equate_axes must be one of {list(EQUATE_AXES)}, "
-                                 f"got {value!r}")
-            return int(value)
-        if name == "bins":
-            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
-                    or value < 1:
-                raise TraitError(f"bins must be an int >= 1, got {value!r}")
-            return int(value)
-        return super()._coerce(name, value)
 
     def _histograms(self):
         """{(kernel, gate): (counts, edges, n_nan, n_inf)}; gate is None for
@@ -231,8 +225,11 @@ class RNNHistogram(_RNNView):
         bias = checkbox(self, "bias")
         self.body.children = [self._top_controls(), self.title_line, self.grid,
                          widgets.HBox([equate, bins, bias])]
+        self.slicer = attach_rnn_histogram(self)   # the controls act in the page too
+        self.body.children += (self.slicer,)
 
     def _redraw(self, kinds):
+        sync_rnn_histogram(self, kinds)   # every state the page can show, for the page
         self._show_controls()
         histograms = self._histograms()
         shared = SHARED_KERNELS[self.equate_axes]
@@ -286,9 +283,12 @@ class RNNHeatmap(_RNNView):
     """
 
     controls = {**_RNNView.controls, "norm": Kind.SCALE, "absolute_value": Kind.SLICE,
-                "resolution": Kind.LAYOUT}
+                "resolution": Kind.LAYOUT, "colour_scale": Kind.LAYOUT}
+    # the automatic colour ranges (see _colour): over the layer, each kernel, robust
+    NORMS = (colour.AUTO, "kernel", colour.ROBUST)
 
-    norm = Control(None)          # None = auto over the shown kernels
+    norm = Control(colour.AUTO)   # one of NORMS, or (lo, hi); None is 'auto'
+    colour_scale = Control("linear")   # or 'symlog': sign(v)*log10(1+|v|/c) drawn
     absolute_value = traitlets.Bool(False)
     resolution = traitlets.Tuple(traitlets.Int(min=1), traitlets.Int(min=1),
                                  default_value=(256, 1024))   # ~ a figure's pixels
@@ -297,12 +297,20 @@ class RNNHeatmap(_RNNView):
     HEIGHTS = {"input": 260, "recurrent": 260, "bias": 130}
 
     def _prepare(self):
-        self._auto = None    # (arrays, their peak |value|): see _auto_norm
+        self._ranges = None  # (arrays, colour scale, ranges): see colour_ranges
         self._binned = {}    # (direction, kernel) -> ((array, resolution), binned)
         self._bad = None     # (binned arrays, {(direction, gate, kernel): NaN/Inf text})
 
     def _coerce(self, name, value):
-        return validate_norm(value) if name == "norm" else super()._coerce(name, value)
+        if name == "norm":
+            return colour.validate_norm(value, self.NORMS)
+        if name == "colour_scale":
+            return colour.check_colour_scale(value)
+        return super()._coerce(name, value)
+
+    def _refit(self, given):
+        super()._refit(given)
+        colour.reset_norm(self, given)
 
     def binned(self, directions=None):
         """The layer's arrays of `directions` (all by default) binned to
@@ -333,19 +341,67 @@ class RNNHeatmap(_RNNView):
     def view_data(self):
         return {kernel: matrix for kernel, (matrix, _) in self._matrices().items()}
 
-    def _auto_norm(self):
-        """±max|value| over every direction, kernel and gate of the layer, so
-        a direction or gate change keeps the colours (one repaint)."""
-        arrays = tuple(self.arrays().arrays.values())
-        if self._auto is None or not _same(self._auto[0], arrays):
-            values = np.concatenate([np.ravel(a) for a in arrays])
-            self._auto = (arrays, slicing.auto_norm(values)[1])  # once per data change
-        peak = self._auto[1]
-        return (0.0, peak) if self.absolute_value else (-peak, peak)
+    def colour_ranges(self):
+        """The automatic ranges, one per kernel (in `info.kernels` order) in
+        the units drawn: {'auto': ..., 'kernel': ..., 'robust': ...}, plus 'c'
+        (the symlog's linthresh) and 'ticks' (the symlog colour bar's, else
+        None). 'auto' is ±max|value| over every direction, kernel and gate of
+        the layer, so a direction or gate change keeps the colours; 'kernel'
+        over each kernel's directions and gates. (0, max) for absolute_value.
+        Computed once per data change and colour scale."""
+        arrays = self.arrays()
+        parts = tuple(arrays.arrays.values())
+        scale = self.colour_scale
+        if self._ranges is None or not _same(self._ranges[0], parts) \
+                or self._ranges[1] != scale:
+            values = np.concatenate([np.ravel(a) for a in parts])
+            c = colour.linthresh(values) if scale == "symlog" else 1.0
+            top = colour.peak(values)
+            kernels = arrays.info.kernels
+            tops = {colour.AUTO: [top] * len(kernels),
+                    colour.ROBUST: [colour.robust_peak(values)] * len(kernels),
+                    "kernel": [colour.peak(np.concatenate(
+                        [np.ravel(arrays.arrays[(d, k)]) for d in arrays.info.directions]))
+                        for k in kernels]}
+            ticks = [colour.symlog_ticks(top, c, colour.ticks_per_side(self.HEIGHTS[k]))
+                     for k in kernels] if scale == "symlog" else None
+            self._ranges = (parts, scale, {"tops": tops, "c": c, "ticks": ticks})
+        cached = self._ranges[2]
+        drawn = {choice: [colour.to_drawn(colour.symmetric(t, self.absolute_value), scale,
+                                          cached["c"]) for t in tops]
+                 for choice, tops in cached["tops"].items()}
+        return {**drawn, "c": cached["c"], "ticks": cached["ticks"]}
+
+    def norm_shown(self, kernel=None):
+        """The colour range of `kernel`'s heatmap now, in the units drawn;
+        without a kernel the widest of them (what the slider shows)."""
+        ranges = self.colour_ranges()
+        if isinstance(self.norm, tuple):
+            return colour.to_drawn(self.norm, self.colour_scale, ranges["c"])
+        shown = ranges[self.norm]
+        if kernel is not None:
+            return shown[self.info().kernels.index(kernel)]
+        return (min(lo for lo, _ in shown), max(hi for _, hi in shown))
+
+    def norm_from_drawn(self, value):
+        """A range in the units drawn (the slider's) in the data's units."""
+        return colour.from_drawn(value, self.colour_scale, self.colour_ranges()["c"])
+
+    def drawn_image(self, image):
+        """What a heatmap is sent: `image` itself, or its symlog."""
+        if self.colour_scale == "linear":
+            return image
+        return colour.symlog(image, self.colour_ranges()["c"])
+
+    def _set_norm(self, kernel, **kwargs):
+        norm, ticks = self.norm_shown(kernel), self.colour_ranges()["ticks"]
+        ticks = None if ticks is None else ticks[self.info().kernels.index(kernel)]
+        self.heatmaps[kernel].set_norm(norm, ticks=colour.shown_ticks(ticks, norm), **kwargs)
 
     def _build(self):
         self.heatmaps = {}   # kernel -> GateHeatmap, kept across layers
-        norm_box = norm_controls(self)
+        norm_box = norm_controls(self, dropdown(self, "colour_scale", "colours",
+                                                options=list(colour.COLOUR_SCALES)))
         self._controls = (self._top_controls(), norm_box)
         # the page re-slices while the kernel is busy (e.g. in model.fit)
         self.slicer = attach_rnn_heatmap(self)
@@ -406,25 +462,26 @@ class RNNHeatmap(_RNNView):
         self.slicer.update(state)   # before the images: the page's controls agree first
         matrices = self._matrices()
         data = {kernel: matrix for kernel, (matrix, _) in matrices.items()}
-        norm = self.norm or self._auto_norm()
-        with self.norm_binding.quiet():
-            show_norm(self.norm_slider, norm)
         if kinds == {Kind.SCALE}:   # colours only, no new image
             for kernel in data:
-                self.heatmaps[kernel].set_norm(norm)
+                self._set_norm(kernel)
+            colour.note_drawn(self)
             sync_rnn_heatmap(self, kinds, state)
             return
         x_axis = self.gate_axis(self.gate)
         for kernel, (matrix, extent) in matrices.items():
-            heatmap = self._heatmap(kernel, matrix, norm)
-            heatmap.colour_scale.colors = GREYS if self.absolute_value else DIVERGING
+            norm = self.norm_shown(kernel)
+            heatmap = self._heatmap(kernel, self.drawn_image(matrix), norm)
+            heatmap.colours = GREYS if self.absolute_value else DIVERGING
             title = self.kernel_title(self.direction, self.gate, kernel,
                                       nan_inf_text(*nan_inf_counts(matrix)))
-            heatmap.show(matrix, norm, title, extent)
+            heatmap.show(self.drawn_image(matrix), norm, title, extent)
+            self._set_norm(kernel)
             heatmap.set_axes(x_axis["ticks"], index_ticks(extent[1], MAX_TICKS),
                              x_axis["label"], self.Y_LABELS[kernel])
             heatmap.show_gates(x_axis["boundaries"], extent[1])
         top, norm_box = self._controls
         self.body.children = [top, *(self.heatmaps[k].figure for k in data), norm_box,
                               self.slicer]
+        colour.note_drawn(self)
         sync_rnn_heatmap(self, kinds, state)
