@@ -273,6 +273,8 @@ def test_exported_controls_act_or_say_why(offline_page):
     colours, the Explorer's menus) are disabled with a tooltip saying so; the others
     act in the page (js/twins.js looks up the rows Python drew for them)."""
     page, _, errors = offline_page
+    for drawn in (".seernn-weightnorms path.line", ".seernn-rnnhistogram rect.bar"):
+        page.wait_for_selector(drawn, state="attached", timeout=30_000)
     tip = "this page has none (a static export)"
     views = ".seernn-view:not(:has(.seernn-weightnorms))"   # WeightNorms' layer acts
     held = page.locator(f"{views} .seernn-layer, {views} .seernn-mode, .seernn-channels, "
@@ -280,8 +282,8 @@ def test_exported_controls_act_or_say_why(offline_page):
     assert held.count() >= 12
     for i in range(held.count()):
         control = held.nth(i)
-        control.evaluate("(el, tip) => new Promise((ok) => { const t = setInterval(() => "
-                         "el.title.includes(tip) && (clearInterval(t), ok()), 50); })", tip)
+        page.wait_for_function("([el, tip]) => el.title.includes(tip)",
+                               arg=[control.element_handle(), tip], timeout=5000)
         assert control.locator("select").first.is_disabled(), control.inner_text()
     hist = page.locator(".seernn-view", has=page.locator(".seernn-rnnhistogram")).first
     bins = hist.locator(".widget-text").first
