@@ -161,3 +161,31 @@ def test_every_control_acts_in_the_page_or_needs_the_kernel(insp, make):
     for binding in view._bindings:
         assert id(binding.control) in acts | held, binding.name
     view.close()
+
+
+@pytest.mark.parametrize("make, again", [
+    (lambda insp: Features1D(insp, "bilstm", channels=[0, 3, 5]), {"channels": [0, 3]}),
+    (lambda insp: RNNHistogram(insp, "bilstm", bins=7), {"bins": 8})],
+    ids=["Features1D", "RNNHistogram"])
+def test_rows_away_and_back_draw_what_the_kernel_draws(insp, make, again):
+    """The page applies rows on top of each other: after one row, then
+    others, every trait the last row sets holds what the kernel draws for
+    its state, and so do the traits earlier rows set on the same models
+    (also those `_redraw` sets only when they change: ticks, margins)."""
+    view = make(insp)
+    view.set_controls(direction="backward", **again)   # rows recorded over a drawn state
+    slicer = view.slicer
+    state = json.loads(json.dumps(slicer.state))
+    rows = {key: [(slicer.models[m], trait, decode(slicer, v)) for m, trait, v in row]
+            for key, row in state["rows"].items()}
+    keys = list(rows)
+    page = {}
+    for key in [keys[0], *keys[1::7], keys[0], keys[-1]]:
+        for model, trait, value in rows[key]:
+            page[(id(model), trait)] = (model, value)
+        view.set_controls(**dict(zip(state["keys"], json.loads(key))))
+        drawn = {id(model) for model, _, _ in rows[key]}
+        for (_, trait), (model, value) in page.items():
+            if id(model) in drawn:
+                assert equal(getattr(model, trait), value), (key, type(model).__name__, trait)
+    view.close()
