@@ -59,6 +59,11 @@ it.  Columns, in ms after the page's ``scrollIntoView``: seen (the
 IntersectionObserver's entry time), rebuilt (new canvas, context and
 renderer made, marks drawn on it) and painted (two requestAnimationFrames
 later), next to the same scroll to a figure that kept its context.
+
+Then "busy controls" (bench/busy_controls.py): while a cell sleeps, each
+control of Features0D, Features1D, RNNHistogram and WeightNorms moved in the
+page, input event -> plot changed -> painted, and the size and kernel cost
+of the tables their page twins look states up in.
 """
 
 import argparse
@@ -71,6 +76,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "browser"))
+import busy_controls  # noqa: E402  (bench/ is the script's folder)
+
 import lab as L  # noqa: E402
 
 NOTEBOOK = "bench_latency.ipynb"
@@ -497,6 +504,8 @@ def main():
                         help='only "released figure scrolled back"')
     parser.add_argument("--colour-bar-only", action="store_true",
                         help="only the colour bar's update on a norm change")
+    parser.add_argument("--busy-only", action="store_true",
+                        help="only the controls while a cell runs (bench/busy_controls.py)")
     args = parser.parse_args()
     results = []
     root = Path(tempfile.mkdtemp(prefix="seernn-bench-"))
@@ -504,7 +513,10 @@ def main():
     with L.running_lab(root) as lab, L.browser_page(viewport=(1400, 1200)) as page:
         page.add_init_script(PAGE_HOOKS)
         counter = Bytes(page)
-        if not args.released_only:
+        if args.busy_only:
+            busy = busy_controls.measure(page, lab, args.repeats)
+            L.shutdown_kernels(lab)
+        if not (args.released_only or args.busy_only):
             open_all(page, lab)
             print(f"  notebook ready: {time.time() - started:.0f} s", file=sys.stderr)
             with L.kernel_client(lab, NOTEBOOK) as kc:
@@ -513,15 +525,22 @@ def main():
                 for case in [] if args.colour_bar_only else CASES:
                     results.append((case, run_case(page, kc, counter, case, args.repeats)))
                     print(f"  {case.label}: {time.time() - started:.0f} s", file=sys.stderr)
-        released = None if args.colour_bar_only else released_repaint(page, lab, args.repeats)
+        released = None if args.colour_bar_only or args.busy_only \
+            else released_repaint(page, lab, args.repeats)
         print(f"  released figure scrolled back: {time.time() - started:.0f} s", file=sys.stderr)
         L.shutdown_kernels(lab)
+        if not (args.released_only or args.colour_bar_only or args.busy_only):
+            busy = busy_controls.measure(page, lab, args.repeats)
+            print(f"  busy controls: {time.time() - started:.0f} s", file=sys.stderr)
+            L.shutdown_kernels(lab)
     if results:
         print_table(results)
-    if not args.released_only:
+    if not (args.released_only or args.busy_only):
         print_colour_bar(colour_bar)
     if released is not None:
         print_released(*released)
+    if not (args.released_only or args.colour_bar_only):
+        busy_controls.print_results(*busy)
 
 
 if __name__ == "__main__":

@@ -87,7 +87,8 @@ def main(repeats=15):
     print(f"  the same before any training (no XLA)  {1e3 * plain_s:7.1f} ms   "
           f"ratio {plain_s / train_s:.2f}")
     print(f"  cached repeat request                  {1e3 * cached_s:7.3f} ms (target < 1 ms)")
-    print(f"  passes per full refresh                {(insp.compute_count - passes_before) / repeats:7.2f}")
+    passes = (insp.compute_count - passes_before) / repeats
+    print(f"  passes per full refresh                {passes:7.2f}")
 
 
 if __name__ == "__main__":

@@ -36,7 +36,8 @@ def main():
     print(f"long sequences: Conv1D({UNITS}) output, x (16, {STEPS}, 4)")
     for cls, full in ((Features2D, STEPS), (Features1D, STEPS // 2)):
         kwargs = {"channels": [0, 1, 2, 3]} if cls is Features1D else {}
-        binned, every = cls(insp, "conv", **kwargs), cls(insp, "conv", time_resolution=full, **kwargs)
+        binned = cls(insp, "conv", **kwargs)
+        every = cls(insp, "conv", time_resolution=full, **kwargs)
         ms_binned, ms_every = median_ms(binned), median_ms(every)
         sent_binned, sent_every = drawn_bytes(binned) / 2**20, drawn_bytes(every) / 2**20
         print(f"  {cls.__name__}: sample change {ms_binned:5.1f} ms, sends {sent_binned:5.2f} MiB "

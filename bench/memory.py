@@ -48,7 +48,8 @@ def main():
     print(f"  warning: {caught[0].message if caught else 'none'}")
     print(f"  inspector: first pass (outputs + gradients)   +{(after_pass - base) / MB:7.0f} MiB "
           f"resident ({kept / MB:.0f} MiB of arrays kept for 'wide')")
-    print(f"  Features2D + 5 refreshes                      +{(after_refresh - before_refresh) / MB:7.0f} MiB "
+    grown = (after_refresh - before_refresh) / MB
+    print(f"  Features2D + 5 refreshes                      +{grown:7.0f} MiB "
           f"(after each: {', '.join(f'{g:.0f}' for g in growth)} MiB; image drawn: "
           f"{view.view_data().nbytes / MB:.1f} MiB, shape {view.view_data().shape})")
     print(f"  snapshot held by the history: {insp.history.nbytes(insp.step) / MB:.0f} MiB; "

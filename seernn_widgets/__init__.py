@@ -4,21 +4,41 @@ The inspection functions import only TensorFlow/Keras; the widget classes
 (and with them ipywidgets and bqplot) load on first use.
 """
 import importlib
+from importlib.metadata import version
 
 # first: TensorFlow loads with its C++ INFO/WARNING lines out of the cell (errors show)
 from . import _quiet_tensorflow  # noqa: F401
-from .compat import (detect_nans, get_full_name, get_gradients, get_layer, get_outputs,
-                     get_rnn_weights, get_weight_penalties, get_weights, rnn_summary,
-                     weight_loss, weights_norm)
-from .export import export_html
 from ._engine import NotCompiledError
+from .compat import (
+    detect_nans,
+    get_full_name,
+    get_gradients,
+    get_layer,
+    get_outputs,
+    get_rnn_weights,
+    get_weight_penalties,
+    get_weights,
+    rnn_summary,
+    weight_loss,
+    weights_norm,
+)
+from .export import export_html
 from .inspector import FrozenLayerError, Inspector, NoGradientError
 from .live import LiveRefresh
 from .loading import load_data, load_model
-from .visuals import (IgnoredArgumentsWarning, features_0D, features_1D, features_2D,
-                      features_hist, features_hist_v2, hist_clipped, rnn_heatmap, rnn_histogram)
+from .visuals import (
+    IgnoredArgumentsWarning,
+    features_0D,
+    features_1D,
+    features_2D,
+    features_hist,
+    features_hist_v2,
+    hist_clipped,
+    rnn_heatmap,
+    rnn_histogram,
+)
 
-__version__ = importlib.import_module("importlib.metadata").version(__name__)   # pyproject.toml's
+__version__ = version(__name__)   # pyproject.toml's
 
 _WIDGETS = {
     "Features0D": "lines", "Features1D": "lines", "Features2D": "features",

@@ -48,10 +48,12 @@ def rnn_arrays(insp, layer, mode="weights"):
     if mode == "weights":
         get = lambda v: v.numpy()   # noqa: E731
     else:
-        grads = dict(zip([v.path for v in kl.trainable_variables], insp.gradients(layer, "weights")))
+        paths = [v.path for v in kl.trainable_variables]
+        grads = dict(zip(paths, insp.gradients(layer, "weights")))
         get = lambda v: np.asarray(grads[v.path])   # noqa: E731
     return {k: [get(getattr(c, attr)) for c in cells]
-            for k, attr in (("input", "kernel"), ("recurrent", "recurrent_kernel"), ("bias", "bias"))}
+            for k, attr in (("input", "kernel"), ("recurrent", "recurrent_kernel"),
+                            ("bias", "bias"))}
 
 
 # -- the automatic ranges, against NumPy -------------------------------------------
@@ -284,7 +286,8 @@ def run_js(tmp_path, cases):
 def test_js_palette_ticks_and_numbers_equal_python(tmp_path):
     rng = np.random.default_rng(0)
     ranges = [(-1.0, 1.0), (-0.5, 0.25), (0.0, 3.0), (-2.0, -1.0), (-3e-6, 1e-5),
-              *[tuple(sorted(rng.standard_normal(2) * 10.0 ** rng.integers(-8, 3))) for _ in range(20)]]
+              *[tuple(sorted(rng.standard_normal(2) * 10.0 ** rng.integers(-8, 3)))
+                for _ in range(20)]]
     ends = [colour.DIVERGING_ENDS, colour.GREYS_ENDS]
     ticks = colour.symlog_ticks(3e-5, 1e-13)
     numbers = [0.5, 1e-5, 1e-7, 1.5e-7, 123456789012345680000.0, 1e21, 1e22, -2.5e-6, 0.1 + 0.2,

@@ -24,7 +24,8 @@ def run_js(tmp_path, cases):
         specs.append({"fn": fn, "cube": f"cube{i}.bin", "shape": list(cube.shape),
                       "options": options})
     (tmp_path / "cases.json").write_text(json.dumps(specs))
-    assert shutil.which("node"), "node is missing: `make test` installs it (scripts/ensure-system-packages)"
+    assert shutil.which("node"), \
+        "node is missing: `make test` installs it (scripts/ensure-system-packages)"
     out = subprocess.run(["node", str(RUNNER), str(tmp_path / "cases.json")],
                          capture_output=True, text=True, timeout=60, check=True)
     return json.loads(out.stdout)

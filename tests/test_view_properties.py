@@ -9,8 +9,17 @@ import pytest
 from ipywidgets.widgets.widget import _instances
 from traitlets import TraitError
 
-from seernn_widgets import (Explorer, Features0D, Features1D, Features2D, Inspector,
-                            LiveRefresh, RNNHeatmap, RNNHistogram, WeightNorms)
+from seernn_widgets import (
+    Explorer,
+    Features0D,
+    Features1D,
+    Features2D,
+    Inspector,
+    LiveRefresh,
+    RNNHeatmap,
+    RNNHistogram,
+    WeightNorms,
+)
 from seernn_widgets.views._base import Kind
 
 BATCH, STEPS = 6, 7

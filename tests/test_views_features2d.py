@@ -80,7 +80,8 @@ def test_invalid_values_name_the_allowed_ones_and_change_nothing(insp):
                                   ("direction", "backward", r"\['both'\]"),
                                   ("norm", (1, -1), "min <= max"),
                                   ("mode", "weights", "3-D"),
-                                  ("layer", "srnn", r"'srnn' \(output shape \(5, 2\)\).*\['bilstm', 'gru', 'conv'\]"),
+                                  ("layer", "srnn", r"'srnn' \(output shape \(5, 2\)\)"
+                                                    r".*\['bilstm', 'gru', 'conv'\]"),
                                   ("layer", "nope", "layer names"),
                                   ("time_resolution", 0, "an int >= 1")]:
         with pytest.raises(TraitError, match=allowed):

@@ -94,7 +94,7 @@ def test_matches_compat_weights_norm_accumulation(data):
     insp.refresh()
     tracked = weights_norm(model, "bigru", _dict=tracked)
     ours = view.history()["norms"]
-    for per_stat, (path, stats) in zip(tracked["bigru"], ours.items()):
+    for per_stat, stats in zip(tracked["bigru"], ours.values()):
         np.testing.assert_allclose(per_stat, [stats["max"], stats["mean"]], rtol=1e-6)
 
 
@@ -127,7 +127,8 @@ def test_a_list_tracks_those_layers_only(data):
 
 
 @pytest.mark.parametrize("value, message", [
-    ("drop", r"cannot show layer 'drop' \(output shape \(4, 3\)\); layers it can show: \['conv', 'bigru', 'lstm', 'dense'\]"),
+    ("drop", r"cannot show layer 'drop' \(output shape \(4, 3\)\); "
+             r"layers it can show: \['conv', 'bigru', 'lstm', 'dense'\]"),
     ("nope", r"can show \['conv', 'bigru', 'lstm', 'dense'\]"),
 ])
 def test_refuses_layers_without_weights_and_stays_as_it_was(data, value, message):

@@ -65,7 +65,8 @@ def gate_slice(matrix, layer, gate, units):
 def test_offers_recurrent_layers_only_and_names_them_for_a_dense_layer(insp):
     assert RNNHistogram(insp).layer_choices() == RNN_LAYERS
     for view in (RNNHistogram, RNNHeatmap):
-        with pytest.raises(TraitError, match=r"'dense' \(output shape \(4, 2\)\).*\['lstm', 'gru', 'bilstm', 'srnn'\]"):
+        with pytest.raises(TraitError, match=r"'dense' \(output shape \(4, 2\)\)"
+                                             r".*\['lstm', 'gru', 'bilstm', 'srnn'\]"):
             view(insp, "dense")
 
 
@@ -238,7 +239,8 @@ def test_nan_inf_are_counted_where_they_occur(planted):
     (RNNHistogram, "bins", 0, ">= 1"),
     (RNNHistogram, "bins", 2.5, ">= 1"),
     (RNNHistogram, "mode", "outputs", r"\['weights', 'gradients'\]"),
-    (RNNHistogram, "layer", "dense", r"'dense' \(output shape \(4, 2\)\).*\['lstm', 'gru', 'bilstm', 'srnn'\]"),
+    (RNNHistogram, "layer", "dense",
+     r"'dense' \(output shape \(4, 2\)\).*\['lstm', 'gru', 'bilstm', 'srnn'\]"),
     (RNNHeatmap, "norm", (1, -1), "min <= max"),
     (RNNHeatmap, "norm", "sample", r"\['auto', 'kernel', 'robust'\] or \(min, max\)"),
     (RNNHeatmap, "direction", "sideways", r"\['forward'\]"),
@@ -296,7 +298,8 @@ def test_refresh_redraws_new_numbers(planted):
     np.testing.assert_array_equal(counts, np.histogram(cell_gate, bins=edges)[0])
 
 
-@pytest.mark.parametrize("layer, gate, units", [("lstm", "f", 4), ("gru", "h", 3), ("bilstm", "o", 2)])
+@pytest.mark.parametrize("layer, gate, units",
+                         [("lstm", "f", 4), ("gru", "h", 3), ("bilstm", "o", 2)])
 def test_one_gate_shows_only_that_gates_columns(insp, layer, gate, units):
     direction = "backward" if layer == "bilstm" else "forward"
     heatmap = RNNHeatmap(insp, layer, direction=direction, gate=gate)

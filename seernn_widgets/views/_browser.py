@@ -411,6 +411,28 @@ class _Table:
         return [[self.model(w), name, self.value(v)] for w, name, v in log]
 
 
+def _completed(logs):
+    """Each state's log with, for each widget it sets, every trait any state
+    sets on it. `_redraw` skips a set whose value equals the widget's
+    (set_ticks, margins): in that state the trait keeps the value the
+    stand-in read, the widget's own now. The page must still set it, coming
+    from a state that changed it. (A widget a state leaves alone, e.g. a
+    figure not shown, is left alone.)"""
+    logs = {key: log for key, log in logs.items() if log is not None}
+    pairs = {}
+    for log in logs.values():
+        for widget, name, _ in log:
+            pairs.setdefault((id(widget), name), (widget, name))
+    completed = {}
+    for key, log in logs.items():
+        have = {(id(widget), name) for widget, name, _ in log}
+        drawn = {pair[0] for pair in have}
+        completed[key] = log + [(widget, name, getattr(widget, name))
+                                for pair, (widget, name) in pairs.items()
+                                if pair[0] in drawn and pair not in have]
+    return completed
+
+
 def row_key(values):
     """The page's key of a state: JSON of the values, as JS JSON.stringify."""
     return json.dumps(values, separators=(",", ":"))
@@ -445,10 +467,11 @@ class TwinSlicer(BrowserSlicer):
         table, rows = _Table(), {}
         states = list(states)
         if len(states) <= ROW_BUDGET:
-            for values in states:
-                log = recorded(view, values, stand_values=stand_values)
-                if log is not None:
-                    rows[row_key([values[k] for k in keys])] = table.row(log)
+            logs = {row_key([values[k] for k in keys]): recorded(view, values,
+                                                                  stand_values=stand_values)
+                    for values in states}
+            for key, log in _completed(logs).items():
+                rows[key] = table.row(log)
                 if table.size > BUDGET:
                     rows = {}
                     break

@@ -3,7 +3,15 @@ import ipywidgets as widgets
 import traitlets
 from traitlets import TraitError
 
-from ._base import Binding, Transactional, as_source, close_owned, message_line, owning, show_message
+from ._base import (
+    Binding,
+    Transactional,
+    as_source,
+    close_owned,
+    message_line,
+    owning,
+    show_message,
+)
 from ._browser import attach_explorer
 from .features import Features2D, kernel_shape, rank
 

@@ -2,18 +2,27 @@
 import ipywidgets as widgets
 import numpy as np
 import traitlets
+from traitlets import TraitError
 
 from .. import slicing
 from ..stats import _describe, detect_nans
-from traitlets import TraitError
-from ._base import (Control, DirectionView, Kind, Whole, checkbox, dropdown, norm_controls, sample_slider,
-                    validate_sample)
 from . import _colour as colour
+from ._base import (
+    Control,
+    DirectionView,
+    Kind,
+    Whole,
+    checkbox,
+    dropdown,
+    norm_controls,
+    sample_slider,
+    validate_sample,
+)
 from ._browser import attach_features2d, features2d_state, sync_features2d
 from ._heatmap import Heatmap
+from ._ticks import index_ticks
 
 HEIGHT = 300   # px, the heatmap figure's
-from ._ticks import index_ticks
 
 MAX_TICKS = 10   # per heatmap axis: labels of 4 digits fit at 400 px
 

@@ -16,7 +16,6 @@ from traitlets import TraitError
 from ._base import Whole, close_owned, owning
 from ._ticks import grid_columns, set_histogram_axes
 
-
 SHARING = (False, True, "row", "col")
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
            "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]

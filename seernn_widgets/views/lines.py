@@ -13,11 +13,29 @@ from traitlets import TraitError
 
 from .. import slicing
 from ..stats import detect_nans
-from ._base import Control, DirectionView, Kind, Whole, checkbox, dropdown, sample_slider, validate_sample
+from ._base import (
+    Control,
+    DirectionView,
+    Kind,
+    Whole,
+    checkbox,
+    dropdown,
+    sample_slider,
+    validate_sample,
+)
 from ._browser import attach_features0d, attach_features1d, sync_features0d, sync_features1d
 from ._heatmap import MASK_COLOUR
-from ._ticks import (Ticks, grid_columns, index_ticks, left_margin, right_margin, set_ticks,
-                     title_style, value_ticks, y_label_offset)
+from ._ticks import (
+    Ticks,
+    grid_columns,
+    index_ticks,
+    left_margin,
+    right_margin,
+    set_ticks,
+    title_style,
+    value_ticks,
+    y_label_offset,
+)
 from .features import rank, sequence_data, sequence_mask
 
 DEFAULT_CHANNELS = 16   # layers can have hundreds of units: start with a few
@@ -31,7 +49,7 @@ def palette(n):
     if n <= len(CATEGORY10):
         return CATEGORY10[:n]
     rgb = (colorsys.hls_to_rgb(k / n, 0.45, 0.7) for k in range(n))
-    return ["#%02x%02x%02x" % tuple(round(255 * c) for c in colour) for colour in rgb]
+    return ["#" + "".join(f"{round(255 * c):02x}" for c in colour) for colour in rgb]
 
 
 def first_channels(n):

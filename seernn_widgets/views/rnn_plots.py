@@ -218,8 +218,8 @@ class RNNHistogram(_RNNView):
         self.title_line.add_class("seernn-title")
         self.grid = widgets.GridBox(layout={"width": "100%"})
         self.grid.add_class("seernn-rnnhistogram-grid")
-        equate = dropdown(self, "equate_axes", "equate axes",
-                          options=[("0: own axes", 0), ("1: share kernels", 1), ("2: share all", 2)])
+        equate = dropdown(self, "equate_axes", "equate axes", options=[
+            ("0: own axes", 0), ("1: share kernels", 1), ("2: share all", 2)])
         bins = widgets.BoundedIntText(value=self.bins, min=1, max=10_000, description="bins")
         self.bind("bins", bins)
         bias = checkbox(self, "bias")

@@ -9,9 +9,15 @@ nothing of the colour bar is clipped.
 import os
 import time
 
-from lab import (drag_slider, kernel_value, open_notebook, run_cell, screenshot,
-                 wait_pixels_nonblank, write_notebook)
-
+from lab import (
+    drag_slider,
+    kernel_value,
+    open_notebook,
+    run_cell,
+    screenshot,
+    wait_pixels_nonblank,
+    write_notebook,
+)
 from seernn_widgets.views._colour import palette
 
 NOTEBOOK = "colour.ipynb"
@@ -46,10 +52,14 @@ BAR_STOPS = """(sel) => {
 
 GEOMETRY = """(sel) => {
   const fig = document.querySelector(sel);
-  const box = (el) => { const r = el.getBoundingClientRect(); return [r.left, r.right, r.top, r.bottom]; };
+  const box = (el) => {
+    const r = el.getBoundingClientRect();
+    return [r.left, r.right, r.top, r.bottom];
+  };
   const bar = fig.querySelector(".ColorBar");
   return { figure: box(fig), bar: box(bar),
-           labels: Array.from(bar.querySelectorAll(".tick text")).map((t) => [t.textContent, box(t)]) };
+           labels: Array.from(bar.querySelectorAll(".tick text"))
+             .map((t) => [t.textContent, box(t)]) };
 }"""
 
 
@@ -65,8 +75,8 @@ def assert_unclipped(page, selector):
     geo = page.evaluate(GEOMETRY, selector)
     left, right, top, bottom = geo["figure"]
     assert geo["labels"], "the colour bar has no tick labels"
-    for label, (l, r, t, b) in geo["labels"] + [("bar", geo["bar"])]:
-        assert left - 1 <= l and r <= right + 1 and top - 1 <= t and b <= bottom + 1, \
+    for label, (x0, x1, y0, y1) in geo["labels"] + [("bar", geo["bar"])]:
+        assert left - 1 <= x0 and x1 <= right + 1 and top - 1 <= y0 and y1 <= bottom + 1, \
             (selector, label, geo)
 
 
@@ -91,12 +101,14 @@ def test_colour_bar_and_page_ranges_while_a_cell_sleeps(page, lab):
     for kernel in ("input", "recurrent", "bias"):
         assert page.locator(f".t-hm .seernn-rnnheatmap-{kernel} .ColorBar").count() == 1
     # symlog: tick labels in the original values
-    labels = page.locator(".t-hm .seernn-rnnheatmap-recurrent .ColorBar .tick text").all_text_contents()
+    labels = page.locator(".t-hm .seernn-rnnheatmap-recurrent .ColorBar .tick text"
+                          ).all_text_contents()
     assert "0" in labels and "0.1" in labels and "-1" in labels, labels
 
     for width in (400, 1400):
         kernel_value(lab, NOTEBOOK, f"[setattr(v.layout, 'width', '{width}px') for v in (w, hm)]")
-        for figure in (f2, *(f".t-hm .seernn-rnnheatmap-{k}" for k in ("input", "recurrent", "bias"))):
+        kernels = (f".t-hm .seernn-rnnheatmap-{k}" for k in ("input", "recurrent", "bias"))
+        for figure in (f2, *kernels):
             page.locator(figure).scroll_into_view_if_needed()
             time.sleep(1.0)
         screenshot(view, f"colour_features2d_{width}px")

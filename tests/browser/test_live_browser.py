@@ -19,8 +19,18 @@ repaints took up to ~250 ms).
 import statistics
 import time
 
-from lab import (drag_slider, kernel_value, open_notebook, picture_hash, pixel_hash, run_cell,
-                 screenshot, wait_pixels_change, wait_pixels_nonblank, write_notebook)
+from lab import (
+    drag_slider,
+    kernel_value,
+    open_notebook,
+    picture_hash,
+    pixel_hash,
+    run_cell,
+    screenshot,
+    wait_pixels_change,
+    wait_pixels_nonblank,
+    write_notebook,
+)
 
 NOTEBOOK = "live.ipynb"
 LIMIT_MS = 200
@@ -157,8 +167,8 @@ def test_controls_act_in_the_page_while_fit_runs(page, lab):
     readout = view.locator(".seernn-sample .widget-readout")
     samples, latencies = [], []
     for fraction in (0.9, 0.2, 0.7, 0.1, 0.55, 0.95, 0.35):
-        latencies.append(measure(page, canvas_sel, lambda: drag_slider(
-            page, slider, fraction, steps=1))[0])
+        latencies.append(measure(page, canvas_sel, lambda to=fraction: drag_slider(
+            page, slider, to, steps=1))[0])
         samples.append(int(readout.inner_text()))
     # continuous_update: the picture follows the drag, before mouse-up
     print(f"\nsample slider during fit, samples {samples}: pointermove -> new pixels "

@@ -4,8 +4,17 @@ overlay is cut from the keep-mask the page holds); the kernel, once free,
 draws the same picture."""
 import numpy as np
 
-from lab import (drag_slider, kernel_value, open_notebook, picture, picture_hash, run_cell,
-                 screenshot, wait_pixels_nonblank, write_notebook)
+from lab import (
+    drag_slider,
+    kernel_value,
+    open_notebook,
+    picture,
+    picture_hash,
+    run_cell,
+    screenshot,
+    wait_pixels_nonblank,
+    write_notebook,
+)
 
 NOTEBOOK = "masks.ipynb"
 STEPS = 40

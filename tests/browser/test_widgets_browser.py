@@ -3,8 +3,17 @@ its sample slider and the picture and the kernel's trait follow, and a norm
 change recolours the heatmap."""
 import pytest
 
-from lab import (drag_slider, kernel_value, open_notebook, pixel_hash, run_all, screenshot,
-                 wait_pixels_change, wait_pixels_nonblank, write_notebook)
+from lab import (
+    drag_slider,
+    kernel_value,
+    open_notebook,
+    pixel_hash,
+    run_all,
+    screenshot,
+    wait_pixels_change,
+    wait_pixels_nonblank,
+    write_notebook,
+)
 
 NOTEBOOK = "widgets.ipynb"
 
