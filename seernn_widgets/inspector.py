@@ -1,4 +1,6 @@
 """`Inspector`: the arrays every widget shares, computed once per change."""
+import contextlib
+
 import keras
 from keras import tree
 
@@ -51,6 +53,8 @@ class Inspector:
     stateful-RNN states or `layer.call` are touched. `learning_phase=1` runs layers in training mode
     (dropout on); state that mode would update is put back after each pass.
     """
+
+    _steady = False   # see steady()
 
     def __init__(self, model, input_data, labels=None, sample_weight=None,
                  learning_phase=0, history=8, history_max_bytes=2 ** 30,
@@ -287,7 +291,21 @@ class Inspector:
         """Whether gradients can be computed: labels and a compiled loss."""
         return self.y is not None and self.model.compiled
 
+    @contextlib.contextmanager
+    def steady(self):
+        """For many reads with no training in between (a view recording every
+        state its page can show): the optimizer's step, a TensorFlow variable
+        read per array otherwise, is read once."""
+        self._drop_if_trained()
+        outer, self._steady = self._steady, True
+        try:
+            yield
+        finally:
+            self._steady = outer
+
     def _drop_if_trained(self):
+        if self._steady:
+            return
         step = self.step
         if step != self._seen_step:
             self._snapshot = {}

@@ -467,9 +467,10 @@ class TwinSlicer(BrowserSlicer):
         table, rows = _Table(), {}
         states = list(states)
         if len(states) <= ROW_BUDGET:
-            logs = {row_key([values[k] for k in keys]): recorded(view, values,
-                                                                  stand_values=stand_values)
-                    for values in states}
+            with getattr(view.inspector, "steady", contextlib.nullcontext)():
+                logs = {row_key([values[k] for k in keys]): recorded(view, values,
+                                                                      stand_values=stand_values)
+                        for values in states}
             for key, log in _completed(logs).items():
                 rows[key] = table.row(log)
                 if table.size > BUDGET:
