@@ -17,6 +17,7 @@ from traitlets import TraitError
 from seernn_widgets import Inspector
 from seernn_widgets.views import _colour as colour
 from seernn_widgets.views._browser import features2d_state, rnn_state
+from seernn_widgets.views._ticks import js_number
 from seernn_widgets.views.features import Features2D
 from seernn_widgets.views.rnn_plots import RNNHeatmap
 
@@ -202,7 +203,7 @@ def test_symlog_draws_the_transform_but_view_data_stays_raw(insp):
     axis = w.heatmap.colour_axis
     assert len(axis.tick_values) >= 3 and "0" in axis.tick_labels.values()
     for v in axis.tick_values:
-        label = axis.tick_labels[colour.js_number(v)]
+        label = axis.tick_labels[js_number(v)]
         assert -top <= v <= top
         assert v == pytest.approx(math.copysign(math.log10(1 + abs(float(label)) / c), v)
                                   if label != "0" else 0.0)
@@ -301,5 +302,5 @@ def test_js_palette_ticks_and_numbers_equal_python(tmp_path):
     expected = ([colour.palette(lo, hi, e) for lo, hi in ranges for e in ends]
                 + [[list(t) for t in colour.ticks_within(ticks, lo, hi)]
                    for lo, hi in [(-20, 20), (-3.0, 8.0), (0.0, 1.0)]]
-                + [colour.js_number(v) for v in numbers])
+                + [js_number(v) for v in numbers])
     assert results == expected

@@ -26,7 +26,6 @@ sign(v)*log10(1 + |v|/linthresh), linthresh the 1st percentile of the
 layer's nonzero finite |v|, so 1e-14..1e-5 all get colours; the colour
 bar's ticks are labelled in the original values. `view_data()` stays raw.
 """
-import decimal
 import math
 
 import numpy as np
@@ -185,31 +184,35 @@ def palette(lo, hi, ends=DIVERGING_ENDS):
     return out
 
 
-def js_number(x):
-    """`x` as JavaScript's String(x) prints it: bqplot looks tick labels up by
-    that string (Python's repr differs: '1e-05' vs '0.00001', '1e-07' vs '1e-7')."""
-    x = float(x)
-    if x == 0:
-        return "0"
-    if not math.isfinite(x):
-        return "NaN" if x != x else ("Infinity" if x > 0 else "-Infinity")
-    sign, digits, exponent = decimal.Decimal(repr(abs(x))).as_tuple()
-    s = "".join(map(str, digits)).rstrip("0") or "0"
-    exponent += len(digits) - len(s)
-    k, n = len(s), len(s) + exponent   # value = 0.s * 10^n
-    if k <= n <= 21:
-        text = s + "0" * (n - k)
-    elif 0 < n <= 21:
-        text = s[:n] + "." + s[n:]
-    elif -6 < n <= 0:
-        text = "0." + "0" * -n + s
-    else:
-        e = n - 1
-        text = s[0] + ("." + s[1:] if k > 1 else "") + "e" + ("+" if e > 0 else "-") + str(abs(e))
-    return ("-" if x < 0 else "") + text
-
-
 # -- what both heatmap views share -------------------------------------------------------
+class ColourControls:
+    """The colour controls Features2D and RNNHeatmap share (mixed in before
+    their View base): `norm` (one of the view's NORMS or (lo, hi)) and
+    `colour_scale` ('linear' or 'symlog'); the views define both traits and
+    `colour_ranges()`."""
+
+    def _coerce(self, name, value):
+        if name == "norm":
+            return validate_norm(value, self.NORMS)
+        if name == "colour_scale":
+            return check_colour_scale(value)
+        return super()._coerce(name, value)
+
+    def _refit(self, given):
+        super()._refit(given)
+        reset_norm(self, given)
+
+    def norm_from_drawn(self, value):
+        """A range in the units drawn (the slider's) in the data's units."""
+        return from_drawn(value, self.colour_scale, self.colour_ranges()["c"])
+
+    def drawn_image(self, image):
+        """What a heatmap is sent: `image` itself, or its symlog."""
+        if self.colour_scale == "linear":
+            return image
+        return symlog(image, self.colour_ranges()["c"])
+
+
 def reset_norm(view, given):
     """A hand-set range belongs to the layer and mode it was drawn for: when
     either changes (and `norm` is not given with it) the view goes back to the

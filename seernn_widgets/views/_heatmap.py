@@ -11,8 +11,8 @@ import bqplot
 import numpy as np
 from bqplot_image_gl import ImageGL
 
-from ._colour import DIVERGING_ENDS, GREYS_ENDS, js_number, palette
-from ._ticks import cell_extent, left_margin, set_ticks, title_style, y_label_offset
+from ._colour import DIVERGING_ENDS, GREYS_ENDS, palette
+from ._ticks import cell_extent, js_number, left_margin, set_ticks, title_style, y_label_offset
 
 NAN_COLOUR = "#ffd400"  # NaN shows through the transparent pixels
 DIVERGING = DIVERGING_ENDS   # blue at lo - white at 0 - red at hi, like bwr (see _colour)

@@ -59,7 +59,7 @@ def kernel_shape(inspector, layer):
     return tuple(shapes[0]) if shapes else None
 
 
-class Features2D(DirectionView):
+class Features2D(colour.ColourControls, DirectionView):
     """Heatmap of one sample: channels (y) x timesteps (x), diverging colours
     centred on 0 (NaN in yellow, masked timesteps greyed out). Sequences
     longer than `time_resolution` timesteps are downsampled to it, each
@@ -111,16 +111,8 @@ class Features2D(DirectionView):
             else self.layer_shape()
         return shape[0] if shape else self.inspector.batch_size
 
-    def _coerce(self, name, value):
-        if name == "norm":
-            return colour.validate_norm(value, self.NORMS)
-        if name == "colour_scale":
-            return colour.check_colour_scale(value)
-        return super()._coerce(name, value)
-
     def _refit(self, given):
         super()._refit(given)
-        colour.reset_norm(self, given)
         if "sample" not in given:
             self.sample = max(0, min(self.sample, self.n_samples() - 1))
         if "reflect_half" not in given and not self.reflect_allowed():
@@ -200,16 +192,6 @@ class Features2D(DirectionView):
             return colour.to_drawn(self.norm, self.colour_scale, ranges["c"])
         shown = ranges[self.norm]
         return shown[self.sample] if self.norm == "sample" else shown
-
-    def norm_from_drawn(self, value):
-        """A range in the units drawn (the slider's) in the data's units."""
-        return colour.from_drawn(value, self.colour_scale, self.colour_ranges()["c"])
-
-    def drawn_image(self, image):
-        """What the heatmap is sent: `image` itself, or its symlog."""
-        if self.colour_scale == "linear":
-            return image
-        return colour.symlog(image, self.colour_ranges()["c"])
 
     def _prepare(self):
         self._ranges = None   # (array, colour scale, its ranges): once per array

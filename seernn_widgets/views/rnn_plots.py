@@ -271,7 +271,7 @@ class GateHeatmap(Heatmap):
             self.gate_lines.y = np.array([[-0.5, height - 0.5]] * len(at), np.float32)
 
 
-class RNNHeatmap(_RNNView):
+class RNNHeatmap(colour.ColourControls, _RNNView):
     """One heatmap per kernel (input, recurrent, bias) of one direction,
     gates side by side and separated by lines; diverging colours centred
     on 0, or |values| in greys from white (0) to black (max). Kernels
@@ -300,17 +300,6 @@ class RNNHeatmap(_RNNView):
         self._ranges = None  # (arrays, colour scale, ranges): see colour_ranges
         self._binned = {}    # (direction, kernel) -> ((array, resolution), binned)
         self._bad = None     # (binned arrays, {(direction, gate, kernel): NaN/Inf text})
-
-    def _coerce(self, name, value):
-        if name == "norm":
-            return colour.validate_norm(value, self.NORMS)
-        if name == "colour_scale":
-            return colour.check_colour_scale(value)
-        return super()._coerce(name, value)
-
-    def _refit(self, given):
-        super()._refit(given)
-        colour.reset_norm(self, given)
 
     def binned(self, directions=None):
         """The layer's arrays of `directions` (all by default) binned to
@@ -382,16 +371,6 @@ class RNNHeatmap(_RNNView):
         if kernel is not None:
             return shown[self.info().kernels.index(kernel)]
         return (min(lo for lo, _ in shown), max(hi for _, hi in shown))
-
-    def norm_from_drawn(self, value):
-        """A range in the units drawn (the slider's) in the data's units."""
-        return colour.from_drawn(value, self.colour_scale, self.colour_ranges()["c"])
-
-    def drawn_image(self, image):
-        """What a heatmap is sent: `image` itself, or its symlog."""
-        if self.colour_scale == "linear":
-            return image
-        return colour.symlog(image, self.colour_ranges()["c"])
 
     def _set_norm(self, kernel, **kwargs):
         norm, ticks = self.norm_shown(kernel), self.colour_ranges()["ticks"]
