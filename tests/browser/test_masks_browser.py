@@ -35,20 +35,15 @@ insp = Inspector(model, x)
 """
 VIEW = 'w = Features2D(insp, "lstm")\nw.add_class("t-w")\nw'
 BUSY = "time.sleep(40)"
-# Heatmap's fig_margin: the plot area inside the figure
-MARGIN = {"top": 40, "bottom": 40, "left": 60, "right": 20}
 
 
 def masked_share(image):
-    """Share of the plot's width whose pixels are the grey overlay: 70%
-    #808080 over any data colour puts every channel in [90, 166], which no
-    colour of the blue-white-red scale has (blues have B > 166 or R < 90,
-    reds R > 166, white 255)."""
+    """Share of the plot's width (the WebGL canvas: the plot area exactly)
+    whose pixels are the grey overlay: 70% #808080 over any data colour puts
+    every channel in [90, 166], which no colour of the blue-white-red scale
+    has (blues have B > 166 or R < 90, reds R > 166, white 255)."""
     px = np.asarray(image, dtype=int)
-    inset = 4   # picture() cut 4 px off each side
-    plot = px[MARGIN["top"] - inset + 5:-(MARGIN["bottom"] - inset) - 5,
-              MARGIN["left"] - inset:-(MARGIN["right"] - inset)]
-    grey = (plot.min(axis=-1) >= 88) & (plot.max(axis=-1) <= 168)
+    grey = (px.min(axis=-1) >= 88) & (px.max(axis=-1) <= 168)
     return (grey.mean(axis=0) > 0.9).mean()
 
 
@@ -59,8 +54,9 @@ def test_masked_timesteps_are_grey_in_the_page(page, lab):
     run_cell(page, 1)
     view = page.locator(".t-w")
     figure = view.locator(".seernn-features2d").first
-    assert wait_pixels_nonblank(figure.locator("canvas").first)
-    share = masked_share(picture(page, figure))
+    canvas = figure.locator("canvas").first
+    assert wait_pixels_nonblank(canvas)
+    share = masked_share(picture(page, canvas, inset=0))
     assert abs(share - (STEPS - LENGTHS[0]) / STEPS) < 0.03, share
     assert "30 masked timesteps (grey)" in view.inner_text()
     screenshot(view, "mask_sample_0")
@@ -77,7 +73,7 @@ def test_masked_timesteps_are_grey_in_the_page(page, lab):
         .includes('sample 1 - 10 masked timesteps')""", timeout=10_000)
     page.wait_for_timeout(300)
     screenshot(view, "mask_sample_1_by_page")
-    share = masked_share(picture(page, figure))
+    share = masked_share(picture(page, canvas, inset=0))
     assert abs(share - (STEPS - LENGTHS[1]) / STEPS) < 0.03, share
     page_drawn = picture_hash(page, figure)
     assert page.locator(".jp-Notebook .jp-CodeCell .jp-InputPrompt").nth(2) \
