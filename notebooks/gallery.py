@@ -338,7 +338,7 @@ own, equal = ex9_own.view_data(), ex9_equal.view_data()
 assert list(equal) == [(k, g) for k in ("input", "recurrent") for g in "ifco"]   # no bias
 assert len({(e[0], e[-1]) for _, e in own.values()}) > 1           # ranges differ
 assert len({(e[0], e[-1]) for _, e in equal.values()}) == 1        # one shared range
-assert len({cell.y_scale.max for cell in ex9_equal.cells.values()}) == 1
+assert len({ex9_equal.cells[key].y_scale.max for key in equal}) == 1   # the shown cells
 assert {k: m.shape for k, m in mats.items()} == {
     "input": (8, 128), "recurrent": (32, 128), "bias": (1, 128)}
 assert bias[1].mean() > 0.5 and np.abs(bias[[0, 2, 3]]).max() < 0.5
@@ -391,8 +391,8 @@ ex11
 assert {k: m.shape for k, m in mats.items()} == {
     "input": (8, 96), "recurrent": (32, 96), "bias": (2, 96)}
 assert all(m.min() >= 0 for m in mats.values())
-assert all(h.colour_scale.colors == ["#ffffff", "#000000"]      # white to black
-           for h in ex11.heatmaps.values())
+assert all(h.colour_scale.colors[0] == "#ffffff" and h.colour_scale.colors[-1] == "#000000"
+           for h in ex11.heatmaps.values())                     # white (0) to black (max)
 assert per_gate["input"].argmax() == 2                # new
 assert per_gate["recurrent"].argmin() == 1            # reset
 
