@@ -22,7 +22,6 @@ from .compat import (
     weight_loss,
     weights_norm,
 )
-from .export import export_html
 from .inspector import FrozenLayerError, Inspector, NoGradientError
 from .live import LiveRefresh
 from .loading import load_data, load_model
@@ -39,6 +38,8 @@ from .visuals import (
 )
 
 __version__ = version(__name__)   # pyproject.toml's
+
+_LAZY = {"export_html": "export"}   # `python -m seernn_widgets.export` runs it fresh
 
 _WIDGETS = {
     "Features0D": "lines", "Features1D": "lines", "Features2D": "features",
@@ -65,4 +66,6 @@ def __getattr__(name):
     if name in _WIDGETS:
         module = importlib.import_module(f".views.{_WIDGETS[name]}", __name__)
         return getattr(module, name)
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

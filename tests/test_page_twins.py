@@ -95,6 +95,7 @@ def test_weight_norms_pool_draws_what_the_lines_draw(insp):
             set_on.setdefault(slicer.models[m], {})[trait] = decode(slicer, v)
         view.layer = layer
         assert set_on[view.figure]["title"] == view.figure.title
+        assert set_on[view.legend]["value"] == view.legend.value
         shown = set_on[view.figure]["marks"]
         assert len(shown) == len(view.lines) and all(m in pool for m in shown)
         for mark, own in zip(shown, view.lines.values()):

@@ -1,5 +1,7 @@
 """WeightNorms records per-column l2 norm statistics that equal NumPy's, at
 the optimizer's steps, for every layer from the start."""
+import re
+
 import keras
 import numpy as np
 import pytest
@@ -149,6 +151,8 @@ def test_legend_names_weights_below_the_layer_distinctly(data):
     expected = sorted(f"{d}/{w} {s}" for d in (bigru.forward_layer.name, bigru.backward_layer.name)
                       for w in ("kernel", "recurrent_kernel", "bias") for s in ("max", "mean"))
     assert labels == expected
+    entries = re.findall(r'seernn-legend-entry">.*?</span> ([^<]+)</span>', view.legend.value)
+    assert sorted(entries) == sorted({label.rsplit(" ", 1)[0] for label in labels})
     view.layer = "lstm"
     assert sorted(mark.labels[0] for mark in view.figure.marks) == sorted(
         f"{w} {s}" for w in ("kernel", "recurrent_kernel", "bias") for s in ("max", "mean"))

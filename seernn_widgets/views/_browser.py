@@ -22,7 +22,6 @@ import types
 from pathlib import Path
 
 import anywidget
-import bqplot
 import ipywidgets
 import numpy as np
 import traitlets
@@ -580,33 +579,17 @@ def sync_features1d(view, kinds):
 def attach_weight_norms(view):
     """A pool of Lines marks on the view's scales, as many as the tracked
     layer with most weights draws: the page shows any layer's history on them."""
-    from .norms import LINE_STYLES
-    n = 2 * max(len(view.inspector.weight_names(name)) for name in view.layer_choices())
-    scales = {"x": view.x_scale, "y": view.y_scale}
+    from .norms import STATS, new_line
+    n = len(STATS) * max(len(view.inspector.weight_names(name)) for name in view.layer_choices())
     slicer = TwinSlicer("table", {"layer": view.control_widgets["layer"]}, {})
-    slicer.pool = [bqplot.Lines(scales=scales, marker="circle", marker_size=16,
-                                display_legend=True, line_style=LINE_STYLES["max"])
-                   for _ in range(n)]
+    slicer.pool = [new_line({"x": view.x_scale, "y": view.y_scale}) for _ in range(n)]
     return slicer
 
 
 def _pool_lines(stand, pool):
-    """WeightNorms._new_lines on a stand-in: the pool's marks, styled as
-    _new_lines styles new ones (tests/test_page_twins.py compares them)."""
-    from .lines import palette
-    from .norms import LINE_STYLES, STATS, weight_label
-
-    def new_lines(norms):
-        lines, marks = {}, iter(pool)
-        for colour, path in zip(palette(len(norms)), norms):
-            for stat in STATS:
-                mark = lines[(path, stat)] = stand._log.stand(next(marks))
-                mark.colors, mark.line_style = [colour], LINE_STYLES[stat]
-                mark.labels = [f"{weight_label(path, stand.layer)} {stat}"]
-        stand.lines = lines
-        stand.figure.marks = [m._target for m in lines.values()]
-        stand._lines_layer = stand.layer
-    return new_lines
+    """WeightNorms._new_lines on a stand-in: styles the pool's marks
+    (tests/test_page_twins.py compares them with the kernel's)."""
+    return lambda norms: stand._style_lines(norms, iter(stand._log.stand(m) for m in pool))
 
 
 def sync_weight_norms(view, kinds):

@@ -1,6 +1,7 @@
 """WeightNorms: see-rnn's weight-norm tracking (`weights_norm` with `_dict`)
 as a live plot: per-column l2 norms of each weight, summarised by max and
 mean, one point per inspector refresh."""
+import html
 from copy import deepcopy
 
 import bqplot
@@ -31,6 +32,24 @@ def weight_label(path, layer):
     (the title names the layer): 'kernel', 'forward_lstm/kernel'."""
     below = path.split(f"{layer}/", 1)[-1].split("/")
     return "/".join([part for part in below[:-1] if not part.endswith("_cell")] + below[-1:])
+
+
+def _swatch(colour, style):
+    border = "solid" if style == "solid" else "dashed"
+    return (f'<span style="display:inline-block;width:18px;vertical-align:middle;'
+            f'border-top:2px {border} {colour}"></span>')
+
+
+def legend_html(labels, colours):
+    """The legend, under the figure (bqplot's sits on the plot and covers the
+    y axis of a narrow figure): one entry per weight in its colour, then the
+    line style of each stat; entries wrap at any width."""
+    entries = [f'<span class="seernn-legend-entry">{_swatch(c, "solid")} {html.escape(label)}'
+               f'</span>' for label, c in zip(labels, colours)]
+    entries += [f'<span class="seernn-legend-stat">{_swatch("#555", LINE_STYLES[stat])} {stat}'
+                f'</span>' for stat in STATS]
+    return ('<div class="seernn-legend" style="display:flex;flex-wrap:wrap;gap:2px 14px;'
+            'margin-left:60px;font-size:12px">' + "".join(entries) + "</div>")
 
 
 class WeightNorms(View):
@@ -126,11 +145,11 @@ class WeightNorms(View):
         self.figure = bqplot.Figure(
             axes=[bqplot.Axis(scale=self.x_scale, label="training step"),
                   bqplot.Axis(scale=self.y_scale, side="left", label="column l2 norm")],
-            legend_location="top-right",
             fig_margin={"top": 40, "bottom": 40, "left": 70, "right": 20},
             layout=widgets.Layout(height="320px", width="100%"))
         self.figure.add_class("seernn-weightnorms")
-        self.body.children = [dropdown(self, "layer", "layer"), self.figure]
+        self.legend = widgets.HTML()
+        self.body.children = [dropdown(self, "layer", "layer"), self.figure, self.legend]
         self.slicer = attach_weight_norms(self)   # the layer menu acts in the page too
         self.body.children += (self.slicer,)
 
@@ -168,17 +187,27 @@ class WeightNorms(View):
             self.figure.fig_margin = margin
 
     def _new_lines(self, norms):
-        """One mark per (weight, stat): a weight's colour, a stat's dash."""
-        old, self.lines = list(self.lines.values()), {}
+        old = list(self.lines.values())
         scales = {"x": self.x_scale, "y": self.y_scale}
-        for colour, path in zip(palette(len(norms)), norms):
-            name = weight_label(path, self.layer)
-            for stat in STATS:
-                self.lines[(path, stat)] = bqplot.Lines(
-                    scales=scales, colors=[colour], line_style=LINE_STYLES[stat],
-                    marker="circle", marker_size=16, labels=[f"{name} {stat}"],
-                    display_legend=True)
-        self.figure.marks = list(self.lines.values())
-        self._lines_layer = self.layer
+        self._style_lines(norms, iter([new_line(scales) for _ in range(len(norms) * len(STATS))]))
         for mark in old:
             mark.close()
+
+    def _style_lines(self, norms, marks):
+        """One mark of `marks` per (weight, stat): a weight's colour, a stat's
+        dash; and the legend naming them (the page's pool goes through here too)."""
+        self.lines, colours = {}, palette(len(norms))
+        labels = [weight_label(path, self.layer) for path in norms]
+        for colour, path, name in zip(colours, norms, labels):
+            for stat in STATS:
+                mark = self.lines[(path, stat)] = next(marks)
+                mark.colors, mark.line_style = [colour], LINE_STYLES[stat]
+                mark.labels = [f"{name} {stat}"]
+        self.figure.marks = list(self.lines.values())
+        self.legend.value = legend_html(labels, colours)
+        self._lines_layer = self.layer
+
+
+def new_line(scales):
+    """A Lines mark of one weight's stat, not yet styled (`_style_lines`)."""
+    return bqplot.Lines(scales=scales, marker="circle", marker_size=16)

@@ -170,7 +170,7 @@ def test_every_control_acts_or_says_why_while_a_cell_runs(page, lab):
     ms["norms layer"] = acts(page, ".t-n .seernn-weightnorms", lambda: page.locator(
         ".t-n .seernn-layer select").select_option("dense"))
     assert text(page, n_title).startswith("dense")
-    assert page.locator(".t-n .seernn-weightnorms .g_legend text.legendtext").count() == 4
+    assert page.locator(".t-n .seernn-legend-entry").count() == 2   # kernel, bias
     screenshot(page.locator(".t-n"), "busy_norms_dense")
 
     print("\ncontrol -> DOM change while a cell sleeps (ms): "

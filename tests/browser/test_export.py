@@ -323,8 +323,8 @@ def test_exported_controls_act_or_say_why(offline_page):
     norms.locator(".seernn-layer select").first.select_option("dense")
     page.wait_for_function("(el) => el.textContent.includes('dense weights')",
                            arg=heading.element_handle(), timeout=5000)
-    page.wait_for_function(   # kernel and bias, max and mean
-        "(el) => el.querySelectorAll('.g_legend text.legendtext').length === 4",
+    page.wait_for_function(   # kernel and bias
+        "(el) => el.querySelectorAll('.seernn-legend-entry').length === 2",
         arg=norms.element_handle(), timeout=5000)
     screenshot(norms, "export_weightnorms_dense")
     assert not errors, errors

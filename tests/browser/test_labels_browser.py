@@ -165,6 +165,14 @@ def test_no_tick_or_axis_label_is_cut_off(labels_page, width):
         assert not outside, (var, width, outside[:3])
         checked += sum(len(a["ticks"]) + 1 for fig in figs for a in fig["axes"])
     assert checked > 200
+    # WeightNorms' legend: under its figure (never over the plot), every entry inside the width
+    plot = labels_page.locator(f".t-wn-{width} .seernn-weightnorms svg").first.bounding_box()
+    entries = labels_page.locator(f".t-wn-{width} .seernn-legend > span")
+    assert entries.count() == 5   # kernel, recurrent_kernel, bias; max, mean
+    for i in range(entries.count()):
+        box = entries.nth(i).bounding_box()
+        assert box["y"] >= plot["y"] + plot["height"] - 0.5, (width, i, box, plot)
+        assert plot["x"] - 0.5 <= box["x"] and box["x"] + box["width"] <= plot["x"] + width + 0.5
 
 
 def cut_off(figs, width):
