@@ -2,7 +2,7 @@
 end to end (Python trait assignment -> pixels painted), next to the raw
 bqplot-image-gl ImageGL and bqplot HeatMap marks they are built on.
 
-Run:  python bench/browser_latency.py [--repeats N]
+Run:  python bench/browser_latency.py [--repeats N] [--norm-only]
 
 One notebook shows every figure (one kernel, one page):
 
@@ -237,6 +237,9 @@ CASES = [
          repeats=2),
     Case("raw ImageGL 1024x4096 new data", ".bench-imagegl-big",
          "raw_big.image = big_frames[{i} % 2]"),
+    # the bare mark's colour-range change: what a norm change costs at least
+    Case("raw ImageGL 256x1024 colour range", ".bench-imagegl",
+         "raw_gl.scales['image'].min = -1 if {i} % 2 else -2"),
     Case("Features2D 256x1024 sample", F2_FIG, "f2.sample = {i} % 2", 100),
     Case("Features2D 256x1024 norm", F2_FIG, "f2.norm = (-0.5, 0.5) if {i} % 2 else (-0.25, 0.25)",
          50),
@@ -251,18 +254,20 @@ CASES = [
 
 
 class Bytes:
-    """Counts websocket bytes the page receives (Playwright framereceived)."""
+    """Counts websocket bytes and messages the page receives (Playwright
+    framereceived)."""
 
     def __init__(self, page):
-        self.n = 0
+        self.n = self.messages = 0
         page.on("websocket", lambda ws: ws.on("framereceived", self._add))
 
     def _add(self, payload):
         self.n += len(payload)
+        self.messages += 1
 
 
 def measure_once(page, kc, counter, case, i):
-    counter.n = 0
+    counter.n = counter.messages = 0
     code = f"_t0 = time.time()\n{case.statement.format(i=i)}\nprint(_t0, time.time())"
     t0, t1 = (float(t) for t in L.kernel_exec(kc, code).split())
     t0_ms = t0 * 1000
@@ -272,7 +277,7 @@ def measure_once(page, kc, counter, case, i):
         polling=50,  # timer, not rAF polling: keeps the page's frame loop quiet
         timeout=60_000,
     ).json_value()
-    return dict(m, kernel=(t1 - t0) * 1000, bytes=counter.n)
+    return dict(m, kernel=(t1 - t0) * 1000, bytes=counter.n, messages=counter.messages)
 
 
 def run_case(page, kc, counter, case, repeats):
@@ -477,7 +482,7 @@ def print_table(results):
         return f"{n / 1e6:.2f} MB" if n >= 1e6 else f"{n / 1e3:.1f} kB"
 
     head = (f"{'update':34} {'n':>2} {'kernel':>6} {'arrived':>7} {'drawn':>6}"
-            f" {'painted':>7} {'(min-max)':>11} {'draws':>5} {'bytes':>9}"
+            f" {'painted':>7} {'(min-max)':>11} {'draws':>5} {'msgs':>4} {'bytes':>9}"
             f" {'target':>6}  met")
     print(head)
     print("-" * len(head))
@@ -490,11 +495,15 @@ def print_table(results):
               f" {ms(median(rows, 'arrived')):>7} {ms(median(rows, 'drawn')):>6}"
               f" {ms(median(rows, 'painted')):>7}"
               f" {f'({min(painted):.0f}-{max(painted):.0f})':>11} {draws:>5.1f}"
+              f" {median(rows, 'messages'):>4.0f}"
               f" {size(median(rows, 'bytes')):>9} {ms(target):>6}  {met}")
     print("(medians; ms after the kernel's time.time() before the assignment;"
-          " draws = mean repaints of that figure per update)")
-    gl, heatmap = (median(rows, "painted") for case, rows in results[:2])
-    print(f"raw 256x1024 new data: HeatMap / ImageGL = {heatmap / gl:.1f}x slower")
+          " draws = mean repaints of that figure per update; msgs = websocket messages"
+          " the page received, kernel status messages included)")
+    painted = {case.label: median(rows, "painted") for case, rows in results}
+    gl, heatmap = (painted.get(f"raw {k} 256x1024 new data") for k in ("ImageGL", "HeatMap"))
+    if gl and heatmap:
+        print(f"raw 256x1024 new data: HeatMap / ImageGL = {heatmap / gl:.1f}x slower")
 
 
 def main():
@@ -504,6 +513,9 @@ def main():
                         help='only "released figure scrolled back"')
     parser.add_argument("--colour-bar-only", action="store_true",
                         help="only the colour bar's update on a norm change")
+    parser.add_argument("--norm-only", action="store_true",
+                        help="only the norm changes: the colour bar, the raw ImageGL's"
+                             " colour range and Features2D's norm")
     parser.add_argument("--busy-only", action="store_true",
                         help="only the controls while a cell runs (bench/busy_controls.py)")
     args = parser.parse_args()
@@ -522,14 +534,19 @@ def main():
             with L.kernel_client(lab, NOTEBOOK) as kc:
                 colour_bar = colour_bar_latency(page, kc, args.repeats)
                 print(f"  colour bar: {time.time() - started:.0f} s", file=sys.stderr)
-                for case in [] if args.colour_bar_only else CASES:
+                cases = [] if args.colour_bar_only else CASES
+                if args.norm_only:
+                    cases = [c for c in CASES if "norm" in c.label and "RNN" not in c.label
+                             or "colour range" in c.label]
+                for case in cases:
                     results.append((case, run_case(page, kc, counter, case, args.repeats)))
                     print(f"  {case.label}: {time.time() - started:.0f} s", file=sys.stderr)
-        released = None if args.colour_bar_only or args.busy_only \
+        released = None if args.colour_bar_only or args.busy_only or args.norm_only \
             else released_repaint(page, lab, args.repeats)
         print(f"  released figure scrolled back: {time.time() - started:.0f} s", file=sys.stderr)
         L.shutdown_kernels(lab)
-        if not (args.released_only or args.colour_bar_only or args.busy_only):
+        if not (args.released_only or args.colour_bar_only or args.busy_only
+                or args.norm_only):
             busy = busy_controls.measure(page, lab, args.repeats)
             print(f"  busy controls: {time.time() - started:.0f} s", file=sys.stderr)
             L.shutdown_kernels(lab)
@@ -539,7 +556,7 @@ def main():
         print_colour_bar(colour_bar)
     if released is not None:
         print_released(*released)
-    if not (args.released_only or args.colour_bar_only):
+    if not (args.released_only or args.colour_bar_only or args.norm_only):
         busy_controls.print_results(*busy)
 
 

@@ -12,6 +12,7 @@
 // line below (anywidget serves one file): _browser.py joins them.
 import { features2d, maskImage, rnnMatrix } from "./slicing.js";
 import { palette, ticksWithin } from "./colour.js";
+import { valueTickPairs } from "./ticks.js";
 import { TWINS, TwinKernelGuard } from "./twins.js";
 import { keepPainted } from "./contexts.js";
 
@@ -288,6 +289,10 @@ class Slicer {
     for (const [name, model] of Object.entries(this.controls)) c[name] = controlValue(model);
     // the slider holds a range in the units drawn; the dropdown an automatic choice
     if (c.norm_auto !== undefined && c.norm_auto !== MANUAL) c.norm = c.norm_auto;
+    // a norm the kernel set reaches the page's controls only after its state and
+    // colours: unless the user moved them, the kernel's range (in units drawn) holds
+    const moved = [this.controls.norm, this.controls.norm_auto].some((m) => m && this.chosen.has(m));
+    if (!moved && state.colour?.drawn !== undefined) c.norm = state.colour.drawn;
     return c;
   }
 
@@ -330,18 +335,26 @@ class Slicer {
   }
 
   /** Colour range [lo, hi] (units drawn) on heatmap t: zero white (the
-   * palette), and the symlog colour bar's ticks inside the range. */
+   * palette), and the colour bar's ticks: Python's for every range it can
+   * draw (state.colour.bar, _colour.bar_ticks); for a range dragged in the
+   * page, round ticks (js/ticks.js, the twin of value_ticks) or, symlog,
+   * the decades inside it. */
   colour(t, [lo, hi], ends, ticks) {
     fitColourBar(t.colour_axis);
+    // the ticks before the range: bqplot's ColorBar reads them only when it
+    // redraws for a new domain (as Heatmap.set_norm)
+    if (t.colour_axis) {
+      const state = this.model.get("state")?.colour ?? {};
+      const i = this.targets.indexOf(t);
+      const shown = state.bar?.[i]?.[`${lo} ${hi}`]
+        ?? (ticks ? ticksWithin(ticks, lo, hi) : valueTickPairs(lo, hi, state.bar_max_ticks?.[i] ?? 5));
+      setChanged(t.colour_axis, {
+        tick_labels: Object.fromEntries(shown.map(([v, label]) => [String(v), label])),
+        tick_values: shown.map(([v]) => v),
+      });
+    }
     if (t.scale.get("min") !== lo || t.scale.get("max") !== hi) {
       setLocal(t.scale, { colors: palette(lo, hi, ends), min: lo, max: hi });
-    }
-    if (t.colour_axis) {
-      const shown = ticks ? ticksWithin(ticks, lo, hi) : null;
-      setChanged(t.colour_axis, {   // labels first, as decorate
-        tick_labels: shown ? Object.fromEntries(shown.map(([v, label]) => [String(v), label])) : null,
-        tick_values: shown ? shown.map(([v]) => v) : null,
-      });
     }
   }
 

@@ -17,7 +17,7 @@ from traitlets import TraitError
 from seernn_widgets import Inspector
 from seernn_widgets.views import _colour as colour
 from seernn_widgets.views._browser import features2d_state, rnn_state
-from seernn_widgets.views._ticks import js_number
+from seernn_widgets.views._ticks import js_number, value_ticks
 from seernn_widgets.views.features import Features2D
 from seernn_widgets.views.rnn_plots import RNNHeatmap
 
@@ -216,7 +216,9 @@ def test_symlog_draws_the_transform_but_view_data_stays_raw(insp):
     w.colour_scale = "linear"
     assert w.norm == (-1e-4, 2e-4) and scale_range(w.heatmap) == (-1e-4, 2e-4)
     np.testing.assert_array_equal(w.heatmap.mark.image, raw)
-    assert w.heatmap.colour_axis.tick_values is None or len(w.heatmap.colour_axis.tick_values) == 0
+    # linear again: the bar's ticks are the range's round values
+    assert list(w.heatmap.colour_axis.tick_values) == list(
+        value_ticks(-1e-4, 2e-4, colour.bar_max_ticks(300)).values)
 
 
 def test_symlog_reaches_tiny_gradients():
@@ -304,3 +306,124 @@ def test_js_palette_ticks_and_numbers_equal_python(tmp_path):
                    for lo, hi in [(-20, 20), (-3.0, 8.0), (0.0, 1.0)]]
                 + [js_number(v) for v in numbers])
     assert results == expected
+
+
+def random_ranges(rng, n):
+    """(lo, hi) of every kind a norm can take: random magnitudes 1e-9..1e6,
+    both signs, one-sided, spans tiny next to the values, one value."""
+    out = []
+    for _ in range(n):
+        scale = 10.0 ** rng.uniform(-9, 6)
+        kind = rng.integers(5)
+        if kind == 0:     # around 0
+            lo, hi = sorted(rng.standard_normal(2) * scale)
+        elif kind == 1:   # one-sided
+            lo, hi = sorted(np.abs(rng.standard_normal(2)) * scale * rng.choice([-1, 1]))
+        elif kind == 2:   # symmetric, as the automatic choices
+            lo, hi = -scale, scale
+        elif kind == 3:   # a tiny span far from 0
+            lo = rng.uniform(-1, 1) * scale
+            lo, hi = lo, lo + abs(lo) * 10.0 ** rng.uniform(-8, -2)
+        else:             # one value
+            lo = hi = rng.standard_normal() * scale
+        out.append((float(lo), float(hi), int(rng.integers(2, 9))))
+    return out
+
+
+def test_js_value_ticks_equal_python(tmp_path):
+    """js/ticks.js valueTicks (the page's colour bar for a range dragged in
+    the page) prints what _ticks.value_ticks does, string for string."""
+    rng = np.random.default_rng(11)
+    ranges = [(-0.0173, 0.0152, 5), (0.0, 0.63, 5), (4.9e-5, 5.3e-5, 5), (0.0, 1234567.0, 5),
+              (1e6, 1e6 + 1.0, 5), (-0.027, 0.027, 5), (0.5, 0.5, 5), (0.0, 0.0, 3),
+              (-3e-9, 2e-9, 4), (-1e6, 1e6, 2), *random_ranges(rng, 400)]
+    results = run_js(tmp_path, [{"fn": "valueTicks", "lo": lo, "hi": hi, "maxTicks": n}
+                                for lo, hi, n in ranges])
+    for (lo, hi, n), got in zip(ranges, results):
+        ticks = value_ticks(lo, hi, n)
+        assert got == [list(ticks.values), list(ticks.labels),
+                       ticks.axis_traits()["tick_labels"] or {}], (lo, hi, n)
+
+
+# -- the colour bar's ticks -------------------------------------------------------------
+def bar_labels(heatmap):
+    axis = heatmap.colour_axis
+    return [axis.tick_labels[js_number(v)] for v in axis.tick_values]
+
+
+def assert_round_bar(heatmap, height):
+    """The linear bar's ticks: value_ticks of the range drawn - round 1-2-5
+    multiples inside it, as many as its height has room for."""
+    lo, hi = scale_range(heatmap)
+    expected = value_ticks(lo, hi, colour.bar_max_ticks(height))
+    values = list(heatmap.colour_axis.tick_values)
+    assert values == list(expected.values) and bar_labels(heatmap) == list(expected.labels)
+    assert 2 <= len(values) <= colour.bar_max_ticks(height) + 1
+    step = min(np.diff(values)) if len(values) > 1 else 1.0
+    assert float(f"{step:e}".split("e")[0]) in (1.0, 2.0, 5.0)
+    for v, label in zip(values, bar_labels(heatmap)):
+        assert lo <= v <= hi and abs(v / step - round(v / step)) < 1e-9
+        assert float(label) == pytest.approx(v, abs=step * 1e-6)
+
+
+def test_linear_colour_bars_show_round_ticks_of_their_range(insp):
+    """The defect: bqplot's own ticks landed on ±0.027, ±0.016, ±0.0054."""
+    w = Features2D(insp, "gru", mode="gradients")
+    for controls in [{}, {"norm": "sample", "sample": 3}, {"norm": "robust"},
+                     {"norm": (-0.0173, 0.0152)}, {"norm": (2e-7, 9e-7)}]:
+        w.set_controls(**controls)
+        assert_round_bar(w.heatmap, 300)
+    h = RNNHeatmap(insp, "bilstm")
+    for controls in [{}, {"norm": "kernel"}, {"absolute_value": True}, {"norm": (-0.3, 0.7)}]:
+        h.set_controls(**controls)
+        for kernel, heatmap in h.heatmaps.items():
+            assert_round_bar(heatmap, h.HEIGHTS[kernel])
+    assert len(h.heatmaps["bias"].colour_axis.tick_values) <= 3   # the short bar: fewer
+
+
+def test_page_state_has_the_bar_ticks_python_draws(insp):
+    """The page looks the bar's ticks up by range: for every state it can
+    reach, what the kernel's colour bar shows."""
+    w = Features2D(insp, "bilstm", mode="gradients", norm=(-0.01, 0.02))
+    state = features2d_state(w)["colour"]
+    assert state["bar_max_ticks"] == [colour.bar_max_ticks(300)]
+    for choice in [*w.NORMS, (-0.01, 0.02)]:
+        for sample in range(6):
+            w.set_controls(norm=choice, sample=sample)
+            lo, hi = scale_range(w.heatmap)
+            assert state["bar"][0][f"{js_number(lo)} {js_number(hi)}"] == [
+                [v, t] for v, t in zip(w.heatmap.colour_axis.tick_values, bar_labels(w.heatmap))]
+    h = RNNHeatmap(insp, "gru", colour_scale="symlog")
+    state = rnn_state(h)["colour"]
+    for choice in h.NORMS:
+        h.norm = choice
+        for i, kernel in enumerate(h.info().kernels):
+            lo, hi = scale_range(h.heatmaps[kernel])
+            assert state["bar"][i][f"{js_number(lo)} {js_number(hi)}"] == [
+                [v, t] for v, t in zip(h.heatmaps[kernel].colour_axis.tick_values,
+                                       bar_labels(h.heatmaps[kernel]))]
+
+
+def test_a_short_symlog_bar_of_a_small_range_has_two_labels_or_more():
+    """The defect: a symlog bias figure with a small range showed only '0'
+    (the layer's decades lay outside its range, or too close to 0 for the
+    130 px bar). Each bar now shows the decades of its own range, else round
+    values of it, labelled in the data's units at their symlog positions."""
+    keras.utils.set_random_seed(2)
+    ipt = keras.Input((4, 2))
+    model = keras.Model(ipt, keras.layers.LSTM(
+        8, name="lstm", unit_forget_bias=False,   # else the forget gate's 1.0 sets the range
+        bias_initializer=keras.initializers.RandomUniform(-9e-3, 9e-3))(ipt))
+    h = RNNHeatmap(Inspector(model, np.zeros((2, 4, 2), np.float32)), "lstm",
+                   colour_scale="symlog", norm="kernel")
+    c = h.colour_ranges()["c"]
+    for kernel, heatmap in h.heatmaps.items():
+        lo, hi = scale_range(heatmap)
+        labels = bar_labels(heatmap)
+        assert len(labels) >= 2, (kernel, labels)
+        for v, label in zip(heatmap.colour_axis.tick_values, labels):
+            assert lo <= v <= hi
+            assert v == pytest.approx(colour.symlog_one(float(label), c), abs=1e-12)
+    bias_top = np.abs(h.inspector.model.get_layer("lstm").cell.bias.numpy()).max()
+    assert h.heatmaps["bias"].colour_scale.max == pytest.approx(colour.symlog_one(bias_top, c))
+    assert bar_labels(h.heatmaps["bias"]) == ["-0.005", "0", "0.005"]   # was only '0'

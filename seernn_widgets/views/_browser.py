@@ -39,7 +39,7 @@ BUDGET = 8 * 2**20          # bytes of cube sent to the page, at most
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 # the page's ES modules, each after the ones it imports (anywidget serves one file)
-MODULES = ("slicing.js", "contexts.js", "colour.js", "twins.js", "widget.js")
+MODULES = ("slicing.js", "contexts.js", "colour.js", "ticks.js", "twins.js", "widget.js")
 _IMPORT = re.compile(r'^import \{[^}]*\} from "\./([\w.]+\.js)";\n', re.M)
 
 
@@ -140,16 +140,45 @@ def colour_state(view, colours):
     """What the page needs to colour any state it can reach without the
     kernel, computed here (the page only looks up): the automatic ranges in
     the units drawn ({choice: [lo, hi]} or a list per sample / kernel), the
-    symlog colour bar's [value, label] ticks (None: linear) and the palette's
-    end colours."""
+    symlog colour bar's [value, label] ticks (None: linear), the palette's
+    end colours, the kernel's norm in the units drawn ('drawn'), and per
+    heatmap its colour bar's ticks for every range the
+    page can reach ('bar': {'lo hi' (JavaScript's String of each): [[value,
+    label], ...]}, the automatic ranges and the kernel's hand-set one) and,
+    for a range dragged in the page, how many round ticks at most
+    ('bar_max_ticks', js/ticks.js valueTicks)."""
+    from ._colour import bar_max_ticks, to_drawn
+    from ._ticks import js_number
     ranges = view.colour_ranges()
     as_list = lambda r: [float(r[0]), float(r[1])]   # noqa: E731
+    heights = view.bar_heights()
+    reachable = [set() for _ in heights]   # per heatmap: its (lo, hi) in drawn units
+    for choice in view.NORMS:
+        r = ranges[choice]
+        for i, own in enumerate(reachable):
+            if isinstance(r, tuple):
+                own.add(r)
+            elif len(r) == len(heights):   # one per heatmap (RNNHeatmap's kernels)
+                own.add(tuple(r[i]))
+            else:                          # one per sample (Features2D)
+                own.update(tuple(x) for x in r)
+    if isinstance(view.norm, tuple):
+        for own in reachable:
+            own.add(to_drawn(view.norm, view.colour_scale, ranges["c"]))
     return {"ranges": {choice: (as_list(r) if isinstance(r, tuple) else [as_list(x) for x in r])
                        for choice in view.NORMS for r in [ranges[choice]]},
             "ticks": None if ranges["ticks"] is None else [   # per heatmap
                 [[float(v), t] for v, t in ticks]
                 for ticks in ranges["ticks"]],
-            "ends": [list(end) for end in colours]}
+            "ends": [list(end) for end in colours],
+            "bar": [{f"{js_number(lo)} {js_number(hi)}":
+                     [[float(v), t] for v, t in view.bar_ticks((lo, hi), height)]
+                     for lo, hi in sorted(own)} for own, height in zip(reachable, heights)],
+            "bar_max_ticks": [bar_max_ticks(h) for h in heights],
+            # the norm the kernel draws, in the units drawn (the page's, until
+            # the kernel's control values reach it)
+            "drawn": view.norm if isinstance(view.norm, str)
+            else as_list(to_drawn(view.norm, view.colour_scale, ranges["c"]))}
 
 
 # -- Features2D ------------------------------------------------------------------

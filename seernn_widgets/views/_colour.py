@@ -21,6 +21,14 @@ the same colours) shows exactly what the image uses. js/colour.js is the
 page's twin of `palette` and `ticks_within`, checked string for string by
 tests/test_colour.py.
 
+The colour bar's ticks (`bar_ticks`): round 1-2-5 values of the range
+(`_ticks.value_ticks`, as every value axis), one label per ~45 px of the bar;
+symlog: decades (`symlog_ticks`), else round values, labelled in the data's
+units. Python computes them for every range it draws and sends the page
+those of every range the page can reach (`_browser.colour_state`); only a
+range dragged in the page while a cell runs gets js/ticks.js's (the twin of
+value_ticks, checked string for string).
+
 Symlog (`colour_scale='symlog'`): the image drawn is
 sign(v)*log10(1 + |v|/linthresh), linthresh the 1st percentile of the
 layer's nonzero finite |v|, so 1e-14..1e-5 all get colours; the colour
@@ -30,6 +38,8 @@ import math
 
 import numpy as np
 from traitlets import TraitError
+
+from ._ticks import value_ticks
 
 AUTO = "auto"
 ROBUST = "robust"
@@ -160,6 +170,39 @@ def symlog_ticks(top, c, per_side=4):
     return sorted(ticks)
 
 
+BAR_LABEL_PX = 45   # a colour-bar label's share of the bar, at least
+
+
+def bar_max_ticks(height):
+    """How many labels a linear colour bar of a `height` px figure shows at
+    most: one per `BAR_LABEL_PX` of its plot (80 px shorter than the figure)."""
+    return max(2, (height - 80) // BAR_LABEL_PX + 1)
+
+
+def bar_ticks(norm, scale, c, height):
+    """[(drawn value, label)] for the colour bar of range `norm` (units drawn)
+    in a `height` px figure, labelled in the data's units:
+
+    * linear: `value_ticks` of the range (round 1-2-5 multiples), at most
+      `bar_max_ticks(height)`;
+    * symlog: the decades `symlog_ticks` keeps for the range's own largest
+      |value| (`ticks_per_side(height)` per side), inside the range; when
+      that leaves fewer than 2 labels (a short bar, a small or one-sided
+      range) the linear rule's round values of the range in the data's
+      units instead, each at its symlog position."""
+    lo, hi = float(norm[0]), float(norm[1])
+    if scale == "linear":
+        ticks = value_ticks(lo, hi, bar_max_ticks(height))
+        return list(zip(ticks.values, ticks.labels))
+    data_lo, data_hi = from_drawn((lo, hi), scale, c)
+    top = max(abs(data_lo), abs(data_hi))
+    shown = ticks_within(symlog_ticks(top, c, ticks_per_side(height)), lo, hi)
+    if len(shown) >= 2:
+        return shown
+    ticks = value_ticks(data_lo, data_hi, bar_max_ticks(height))
+    return [(symlog_one(v, c), label) for v, label in zip(ticks.values, ticks.labels)]
+
+
 def ticks_within(ticks, lo, hi):
     """The ticks inside [lo, hi] (js/colour.js ticksWithin)."""
     return [(v, label) for v, label in ticks if lo <= v <= hi]
@@ -206,6 +249,11 @@ class ColourControls:
         """A range in the units drawn (the slider's) in the data's units."""
         return from_drawn(value, self.colour_scale, self.colour_ranges()["c"])
 
+    def bar_ticks(self, norm, height):
+        """The colour bar's [(value, label)] for range `norm` (units drawn)
+        in a `height` px figure (see `bar_ticks`)."""
+        return bar_ticks(norm, self.colour_scale, self.colour_ranges()["c"], height)
+
     def drawn_image(self, image):
         """What a heatmap is sent: `image` itself, or its symlog."""
         if self.colour_scale == "linear":
@@ -242,9 +290,3 @@ def check_colour_scale(value):
     if value not in COLOUR_SCALES:
         raise TraitError(f"colour_scale must be one of {list(COLOUR_SCALES)}, got {value!r}")
     return value
-
-
-def shown_ticks(ticks, norm):
-    """The colour bar's ticks for range `norm` (drawn units): None (its own)
-    when linear, else the symlog ticks inside the range."""
-    return None if ticks is None else ticks_within(ticks, *norm)

@@ -12,7 +12,15 @@ import numpy as np
 from bqplot_image_gl import ImageGL
 
 from ._colour import DIVERGING_ENDS, GREYS_ENDS, palette
-from ._ticks import cell_extent, js_number, left_margin, set_ticks, title_style, y_label_offset
+from ._ticks import (
+    Ticks,
+    cell_extent,
+    left_margin,
+    same_value,
+    set_ticks,
+    title_style,
+    y_label_offset,
+)
 
 NAN_COLOUR = "#ffd400"  # NaN shows through the transparent pixels
 DIVERGING = DIVERGING_ENDS   # blue at lo - white at 0 - red at hi, like bwr (see _colour)
@@ -100,20 +108,25 @@ class Heatmap:
     def set_norm(self, norm, colours=None, ticks=KEEP):
         """Colour range `norm` = (lo, hi) in the units drawn, zero white
         (`colours`: the palette's ends, kept when None); the colour bar
-        follows. `ticks`: [(value, label)] for the colour bar (symlog), None
-        for its own round ticks, KEEP to leave them."""
+        follows. `ticks`: [(value, label)] for the colour bar (_colour.bar_ticks),
+        None for bqplot's own, KEEP to leave them.
+
+        bqplot's ColorBar does not listen to its tick_values/tick_labels: it
+        reads them when it redraws for a new scale domain. So the ticks go
+        first (the changed ones, in one message), then the scale's colours,
+        min and max in one message, which redraws the bar with them."""
         lo, hi = float(norm[0]), float(norm[1])
         if colours is not None:
             self.colours = colours
+        if ticks is not KEEP:
+            traits = {"tick_labels": None, "tick_values": None} if ticks is None else Ticks(
+                tuple(v for v, _ in ticks), tuple(label for _, label in ticks)).axis_traits()
+            with self.colour_axis.hold_sync():
+                for name, value in traits.items():
+                    if not same_value(getattr(self.colour_axis, name), value):
+                        setattr(self.colour_axis, name, value)
         colors = palette(lo, hi, self.colours)
         with self.colour_scale.hold_sync():
             if self.colour_scale.colors != colors:
                 self.colour_scale.colors = colors
             self.colour_scale.min, self.colour_scale.max = lo, hi
-        if ticks is KEEP:
-            return
-        with self.colour_axis.hold_sync():
-            self.colour_axis.tick_values = None if ticks is None else \
-                np.array([v for v, _ in ticks], dtype=np.float64)
-            self.colour_axis.tick_labels = None if ticks is None else \
-                {js_number(v): label for v, label in ticks}

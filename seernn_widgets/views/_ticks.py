@@ -104,7 +104,7 @@ def nice_step(span, max_ticks):
     max_ticks = max(int(max_ticks), 2)
     if not span > 0 or not math.isfinite(span):
         return 1.0
-    step = 10.0 ** math.floor(math.log10(span / max_ticks))
+    step = _pow10(math.floor(math.log10(span / max_ticks)))
     for m in (1, 2, 5, 10, 20):
         if math.floor(span / (m * step)) + 1 <= max_ticks:
             return _round_sig(m * step)
@@ -113,14 +113,16 @@ def nice_step(span, max_ticks):
 
 def value_ticks(lo, hi, max_ticks=5):
     """Round ticks within [lo, hi]: the multiples of `nice_step` there (at
-    least one, even for a range of one value)."""
+    least one, even for a range of one value: a tick on it, labelled to 6
+    significant digits). js/ticks.js `valueTicks` is its twin for ranges
+    made in the page, checked string for string by tests/test_colour.py."""
     lo, hi = float(lo), float(hi)
     if not (math.isfinite(lo) and math.isfinite(hi)):
         return Ticks((), ())
     if hi < lo:
         lo, hi = hi, lo
     if hi == lo:   # one value: a tick on it
-        return Ticks((lo,), (format_value(lo, _value_step(lo)),))
+        return Ticks((lo,), (_format_at(lo, _place(_round_sig(lo))),))
     step = nice_step(hi - lo, max_ticks)
     values = _multiples(lo, hi, step)
     while len(values) > max_ticks:           # the span's estimate can fall short
@@ -141,15 +143,15 @@ def _multiples(lo, hi, step):
 def _next_step(step):
     """The 1-2-5 step after `step` (2 after 1, 5 after 2, 10 after 5)."""
     exponent = math.floor(math.log10(step) + 1e-9)
-    mantissa = round(step / 10 ** exponent)
-    return _round_sig({1: 2, 2: 5}.get(mantissa, 10) * 10.0 ** exponent)
+    mantissa = round(step / _pow10(exponent))
+    return _round_sig({1: 2, 2: 5}.get(mantissa, 10) * _pow10(exponent))
 
 
 def _previous_step(step):
     """The 1-2-5 step before `step` (5 before 10, 2 before 5, 1 before 2)."""
     exponent = math.floor(math.log10(step) + 1e-9)
-    mantissa = round(step / 10 ** exponent)
-    return _round_sig({5: 2, 2: 1}.get(mantissa, 0.5) * 10.0 ** exponent)
+    mantissa = round(step / _pow10(exponent))
+    return _round_sig({5: 2, 2: 1}.get(mantissa, 0.5) * _pow10(exponent))
 
 
 def nice_range(lo, hi, max_ticks=5):
@@ -165,10 +167,20 @@ def nice_range(lo, hi, max_ticks=5):
         _clean(math.ceil(hi / step - 1e-9) * step, step)
 
 
+def _place(x):
+    """The decimal exponent of the last digit of `x`'s shortest form: 3 for
+    1000, -3 for 0.002, -5 for 2e-5 (JavaScript prints the same digits)."""
+    return int(Decimal(repr(abs(float(x)))).normalize().as_tuple().exponent)
+
+
 def _decimals(step):
     """Decimals that print every multiple of `step` exactly (0 for 1, 5, 10)."""
-    exponent = Decimal(repr(float(step))).normalize().as_tuple().exponent
-    return max(0, -int(exponent))
+    return max(0, -_place(step))
+
+
+def _pow10(k):
+    """10^k, read from its decimal form (js/ticks.js reads the same)."""
+    return float(f"1e{k}")
 
 
 def _clean(value, step):
@@ -181,23 +193,25 @@ def _round_sig(x, digits=6):
     return float(f"{x:.{digits}g}")
 
 
-def _value_step(value):
-    return 10.0 ** math.floor(math.log10(abs(value))) if value else 1.0
-
-
 def format_value(value, step):
-    """A tick label: the decimals `step` needs ('0.005', '-0.01', '0');
-    1e-4 > step or values >= 1e5 in short scientific form ('5e-5', '2e6')."""
-    value = float(value)
+    """A tick label: the decimals `step` (1, 2 or 5 x 10^k) needs ('0.005',
+    '-0.01', '0'); 1e-4 > step or values >= 1e5 in short scientific form
+    ('5e-5', '2e6'), with the digits the step needs (ticks 0.2 apart near
+    1e6 read '1.0000002e6', never all '1e6')."""
+    return _format_at(float(value), _place(step))
+
+
+def _format_at(value, at):
+    """`value` printed down to the decimal place `at` (10^at)."""
     if value == 0:
         return "0"
-    if step < 1e-4 or abs(value) >= 1e5:
-        digits = max(0, round(math.log10(abs(value))) - math.floor(math.log10(step)))
-        mantissa, exponent = f"{value:.{min(digits, 6)}e}".split("e")
+    if at < -4 or abs(value) >= 1e5:
+        digits = max(0, round(math.log10(abs(value))) - at)
+        mantissa, exponent = f"{value:.{min(digits, 15)}e}".split("e")
         if "." in mantissa:
             mantissa = mantissa.rstrip("0").rstrip(".")
         return f"{mantissa}e{int(exponent)}"
-    return f"{value:.{_decimals(step)}f}"
+    return f"{value:.{max(0, -at)}f}"
 
 
 def js_number(value):

@@ -185,6 +185,10 @@ class Features2D(colour.ColourControls, DirectionView):
             self._ranges = (data, scale, ranges)
         return self._ranges[2]
 
+    def bar_heights(self):
+        """The figure height of each heatmap (one), for its colour bar's ticks."""
+        return [HEIGHT]
+
     def norm_shown(self):
         """The colour range drawn now, in the units drawn."""
         ranges = self.colour_ranges()
@@ -228,8 +232,7 @@ class Features2D(colour.ColourControls, DirectionView):
             axes = self.axes(self.direction)
             self.heatmap.set_axes(axes["x"], axes["y"], axes["x_label"], axes["y_label"])
             self.heatmap.show_mask(self.mask_data())
-        ticks = self.colour_ranges()["ticks"]
-        self.heatmap.set_norm(norm, ticks=colour.shown_ticks(ticks and ticks[0], norm))
+        self.heatmap.set_norm(norm, ticks=self.bar_ticks(norm, HEIGHT))
         colour.note_drawn(self)
         sync_features2d(self, kinds, state)   # after show_mask: it may add the overlay
 

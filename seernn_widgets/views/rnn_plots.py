@@ -373,9 +373,13 @@ class RNNHeatmap(colour.ColourControls, _RNNView):
         return (min(lo for lo, _ in shown), max(hi for _, hi in shown))
 
     def _set_norm(self, kernel, **kwargs):
-        norm, ticks = self.norm_shown(kernel), self.colour_ranges()["ticks"]
-        ticks = None if ticks is None else ticks[self.info().kernels.index(kernel)]
-        self.heatmaps[kernel].set_norm(norm, ticks=colour.shown_ticks(ticks, norm), **kwargs)
+        norm = self.norm_shown(kernel)
+        self.heatmaps[kernel].set_norm(norm, ticks=self.bar_ticks(norm, self.HEIGHTS[kernel]),
+                                       **kwargs)
+
+    def bar_heights(self):
+        """The figure height of each kernel's heatmap, for its colour bar's ticks."""
+        return [self.HEIGHTS[k] for k in self.info().kernels]
 
     def _build(self):
         self.heatmaps = {}   # kernel -> GateHeatmap, kept across layers

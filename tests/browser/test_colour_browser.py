@@ -146,3 +146,90 @@ def test_colour_bar_and_page_ranges_while_a_cell_sleeps(page, lab):
                                          "w.heatmap.colour_scale.max]")
     assert kernel == [shown[-1], "sample", *ranges[shown[-1]]]
     os.remove(lab.root_dir / "stop")
+
+
+TICKS_NOTEBOOK = "colour_ticks.ipynb"
+TICKS_VIEW = """
+w = Features2D(insp, "bilstm")
+w.add_class("t-ticks")
+w
+"""
+BAR_TEXTS = ".t-ticks .seernn-features2d .ColorBar .tick text"
+
+
+def bar_texts(page, old=None, timeout=5.0):
+    """The colour bar's tick texts, once they differ from `old` and have
+    stayed the same for half a second (bqplot writes them a frame late)."""
+    deadline = time.time() + timeout
+    texts = page.locator(BAR_TEXTS).all_text_contents()
+    while time.time() < deadline:
+        time.sleep(0.5)
+        again = page.locator(BAR_TEXTS).all_text_contents()
+        if again == texts and texts != old:
+            return texts
+        texts = again
+    return texts
+
+
+def assert_round(texts):
+    """Labels of round values: equally spaced by a 1-2-5 step, 0 among them
+    when the range holds it."""
+    values = [float(t) for t in texts]
+    assert len(values) >= 2, texts
+    steps = {round(b - a, 12) for a, b in zip(values, values[1:])}
+    assert len(steps) == 1, texts
+    step = steps.pop()
+    assert float(f"{step:e}".split("e")[0]) in (1.0, 2.0, 5.0), texts
+    assert all(abs(v / step - round(v / step)) < 1e-6 for v in values), texts
+
+
+def test_colour_bar_ticks_are_round_after_kernel_and_page_norm_changes(page, lab):
+    """The defect: the linear colour bar showed bqplot's own ticks (±0.027,
+    ±0.016, ±0.0054). After a kernel norm change, and after a norm dragged
+    in the page while a cell sleeps (a range Python never saw, ticks by
+    js/ticks.js), the bar reads Python's value_ticks of the range."""
+    from seernn_widgets.views._colour import bar_max_ticks
+    from seernn_widgets.views._ticks import value_ticks
+
+    def expected(lo, hi):
+        return list(value_ticks(lo, hi, bar_max_ticks(300)).labels)
+
+    (lab.root_dir / "stop").unlink(missing_ok=True)
+    write_notebook(lab.root_dir / TICKS_NOTEBOOK, [SETUP, TICKS_VIEW, SLEEP])
+    open_notebook(page, lab, TICKS_NOTEBOOK)
+    for cell in range(2):
+        run_cell(page, cell, timeout=120_000)
+    page.wait_for_selector(BAR_TEXTS, state="attached")
+    first = bar_texts(page)
+    lo, hi = kernel_value(lab, TICKS_NOTEBOOK, "w.norm_shown()")
+    assert first == expected(lo, hi), (lo, hi)
+
+    # the kernel sets a range
+    kernel_value(lab, TICKS_NOTEBOOK, "setattr(w, 'norm', (-0.0173, 0.0152))")
+    texts = bar_texts(page, old=first)
+    assert texts == expected(-0.0173, 0.0152) == ["-0.01", "0", "0.01"]
+    assert_round(texts)
+    screenshot(page.locator(".t-ticks"), "colour_ticks_kernel_norm")
+
+    # a cell sleeps: the slider's range is drawn by the page alone
+    page.locator(".jp-Notebook .jp-CodeCell .jp-InputPrompt").nth(2).click()
+    page.keyboard.press("Shift+Enter")
+    page.wait_for_function("""() => document.querySelectorAll(
+        '.jp-Notebook .jp-CodeCell .jp-InputPrompt')[2].textContent.includes('*')""")
+    drag_slider(page, ".t-ticks .seernn-norm", 0.85, handle=".noUi-handle-upper", steps=1)
+    busy = bar_texts(page, old=texts)
+    assert busy != texts
+    assert_round(busy)
+    assert "*" in page.locator(".jp-Notebook .jp-CodeCell .jp-InputPrompt").nth(2).inner_text()
+    screenshot(page.locator(".t-ticks"), "colour_ticks_page_norm_busy")
+
+    # the cell ends: the kernel reads the slider's range; its ticks are the page's
+    (lab.root_dir / "stop").touch()
+    page.wait_for_function("""() => /\\[\\d+\\]/.test(document.querySelectorAll(
+        '.jp-Notebook .jp-CodeCell .jp-InputPrompt')[2].textContent)""", timeout=60_000)
+    time.sleep(1.0)
+    lo, hi = kernel_value(lab, TICKS_NOTEBOOK, "[float(v) for v in w.norm_slider.value]")
+    assert busy == expected(lo, hi), (lo, hi)
+    assert kernel_value(lab, TICKS_NOTEBOOK, "list(w.norm)") == [lo, hi]
+    assert bar_texts(page, timeout=1.0) == busy
+    os.remove(lab.root_dir / "stop")
