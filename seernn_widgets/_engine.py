@@ -6,10 +6,12 @@ each of those outputs, and the gradient with respect to every trainable
 weight. TensorFlow retraces only for a new input signature; engines are
 shared per model and hold it weakly, so a dropped model is collected.
 
-How outputs get their gradients: the model's own graph is run node by node
-(`Function._run_through_graph`, as `Functional.call` does), and each call's
-outputs pass through a watched identity "tap" before anything downstream
-uses them. So every output is on the tape, also the output of a weightless
+How outputs get their gradients: a functional model's own graph is run node
+by node (`Function._run_through_graph`, as `Functional.call` does); a
+subclassed model's `call` runs as written while `_capture` catches the layer
+calls it makes (its entries come from the first trace). Either way each
+call's outputs pass through a watched identity "tap" before anything
+downstream uses them. So every output is on the tape, also the output of a weightless
 layer fed straight by an Input (Masking, Dropout, ...), and its gradient
 counts exactly the paths that start at that call. A gradient the tape still
 returns as None is structurally absent (the output does not reach the loss)
@@ -36,7 +38,7 @@ from keras.src.models.functional import operation_fn
 from keras.src.trainers.compile_utils import CompileLoss
 from keras.src.trainers.trainer import Trainer
 
-from . import _layers
+from . import _capture, _layers
 
 _HALF = (tf.float16, tf.bfloat16)
 _LOGIT_OPS = ("Softmax", "Sigmoid")
@@ -113,10 +115,14 @@ class Engine:
         # weak: the engine cache must not keep a dropped model alive (a
         # functional model is its own graph)
         self._model = weakref.ref(model)
-        self._graph = weakref.ref(_layers.graph_of(model))
+        graph = _layers.graph_of(model)
+        self._graph = (lambda: None) if graph is None else weakref.ref(graph)
         self.training = bool(training)
-        self.entries = _layers.entries(model)
-        self.names = [entry.name for entry in self.entries]
+        # a graph lists its calls; a subclassed model's come from `discover`
+        self.entries = None if graph is None else _layers.entries(graph)
+        self._calls = None          # the calls the first trace made (subclassed)
+        self._reaching = None       # per entry: its output-gradient is not None
+        self.loss_ancestors = None  # a graph's tensors on the loss's path (Inspector)
         self.trainable = list(model.trainable_variables)
         self._compile_loss = None   # see _private_compile_loss
         self.jit = False            # see _call
@@ -136,9 +142,42 @@ class Engine:
     def graph(self):
         return self._graph()
 
+    @property
+    def names(self):
+        return [entry.name for entry in self.entries]
+
+    # -- what a model without a graph calls ------------------------------------
+    def discover(self, x):
+        """The entries (`_layers.Entry`) of a subclassed model: its layer
+        calls on `x`, read off a trace of the forward pass (nothing runs)."""
+        if self.entries is None:
+            self._check_built()
+            self._traced[self._outputs].get_concrete_function(x)
+            self.entries = _layers.traced_entries(self._calls)
+        return self.entries
+
+    def reaching(self, x, y, sample_weight):
+        """[bool] per entry: whether its output reaches the loss, read off a
+        trace of the full pass (None gradients are structural)."""
+        if self._reaching is None:
+            self.discover(x)
+            self._private_compile_loss(y)
+            self._traced[self._full].get_concrete_function(x, y, sample_weight, False)
+        return self._reaching
+
+    def _check_built(self):
+        model = self.model
+        if not model.built:
+            raise ValueError(
+                f"model {model.name!r} ({type(model).__name__}) has not been built, so its "
+                f"layers have no weights yet: call it once (model(x), model.predict(x) or "
+                f"model.fit) before inspecting it")
+
     # -- the traced bodies ---------------------------------------------------
     def _forward(self, x, tape=None):
-        """(y_pred, [tapped output per entry]) from one run of the graph."""
+        """(y_pred, [tapped output per entry]) from one run of the model."""
+        if self.graph is None:
+            return self._forward_captured(x, tape)
         pending = {}   # id(operation) -> its call nodes, in the order they run
         for node in _layers.run_order(self.graph):
             pending.setdefault(id(node.operation), deque()).append(node)
@@ -161,6 +200,19 @@ class Engine:
             y_pred = y_pred[0]   # as Functional.call returns it
         return y_pred, [tapped[id(e.node)][e.index] for e in self.entries]
 
+    def _forward_captured(self, x, tape):
+        """`_forward` of a model without a graph: its own `call`, each layer
+        call it makes tapped (`_capture`)."""
+        with _capture.capturing(self.model, lambda t: _tap(t, tape)) as record:
+            y_pred = self.model(x, training=self.training)
+        if self._calls is None:   # the first trace: `discover`
+            self._calls = record.calls
+            self._y_pred_spec = tree.map_structure(
+                lambda t: keras.KerasTensor(t.shape, t.dtype), y_pred)
+        outputs = {(id(c.layer), c.number - 1): c.outputs for c in record.calls}
+        entries = self.entries or _layers.traced_entries(record.calls)
+        return y_pred, [outputs[(id(e.layer), e.call)][e.index] for e in entries]
+
     def _outputs(self, x):
         _, outs = self._forward(x)
         return [_widen(t) for t in outs], [_mask(t) for t in outs]
@@ -176,11 +228,18 @@ class Engine:
             return
         ours = CompileLoss(theirs._user_loss, theirs._user_loss_weights,
                            theirs.reduction, theirs.output_names)
-        outputs = tree.pack_sequence_as(self.graph._outputs_struct, self.graph.outputs)
+        ours.build(y, self._symbolic_outputs(y))
+        self._compile_loss = ours
+
+    def _symbolic_outputs(self, y):
+        """The model's outputs as KerasTensors (what CompileLoss.build reads)."""
+        graph = self.graph
+        if graph is None:   # as `discover`'s trace returned them
+            return self._y_pred_spec
+        outputs = tree.pack_sequence_as(graph._outputs_struct, graph.outputs)
         if isinstance(outputs, (list, tuple)) and len(outputs) == 1:
             outputs = outputs[0]
-        ours.build(y, outputs)
-        self._compile_loss = ours
+        return outputs
 
     def _loss(self, x, y, y_pred, sample_weight):
         model = self.model
@@ -206,6 +265,7 @@ class Engine:
             out_grads[i] = grad
         for i, own in self._own_gradients(x, y, y_pred, sample_weight, outs).items():
             out_grads[i] = own if out_grads[i] is None else out_grads[i] + own
+        self._reaching = [g is not None for g in out_grads]   # while tracing
         return ([_widen(t) for t in outs],
                 [_widen(g) for g in out_grads],
                 [_widen(_dense(g)) for g in weight_grads],
@@ -283,6 +343,7 @@ class Engine:
     # -- public ----------------------------------------------------------------
     def outputs(self, x):
         """Outputs and masks (see `full`)."""
+        self.discover(x)
         outs, masks = self._call(self._outputs, x)
         return {"outputs": dict(zip(self.names, map(np.asarray, outs))),
                 "masks": self._masks(masks)}
@@ -297,6 +358,7 @@ class Engine:
         loss, and the masks: {entry: bool (samples, timesteps), False where
         masked} of the outputs carrying a Keras mask (Masking,
         Embedding(mask_zero=True) and the layers they propagate through)."""
+        self.discover(x)
         self._private_compile_loss(y)
         outs, out_grads, weight_grads, loss, masks = self._call(
             self._full, x, y, sample_weight, bool(weight_gradients))

@@ -5,8 +5,9 @@ An `_id` is an int (index into `model.layers`), a str (an entry name, a full
 layer name, or else the first layer name that contains it), a list mixing
 both, or '*' (every layer that has an output, InputLayers excluded).
 
-Entries: every call of every operation in the model's functional graph has
-one entry per output. `'lstm'` is the first output of the layer's first call;
+Entries: every layer call has one entry per output - each call in a
+functional graph, or each call a subclassed model's `call` makes (found by
+`_capture` on the engine's first trace). `'lstm'` is the first output of the layer's first call;
 a layer with several outputs (`LSTM(return_state=True)`) adds `'lstm[1]'`,
 `'lstm[2]'`; a layer called again (a shared encoder) adds `'enc#2'`,
 `'enc#2[1]'`...
@@ -52,24 +53,30 @@ def weight_layers(model):
 @dataclass(frozen=True, eq=False)
 class Entry:
     """One inspectable output: output `index` of call `call` (0-based) of
-    `layer`, whose symbolic tensor is `tensor` and graph node `node`."""
+    `layer`, of `shape` and `dtype`; in a functional graph also its symbolic
+    `tensor` and graph `node` (a subclassed model has neither: its entries
+    come from the engine's first trace, see `_capture`)."""
     name: str
     layer: object
     call: int
     index: int
-    tensor: object
-    node: object
+    shape: tuple
+    dtype: str
+    tensor: object = None
+    node: object = None
+
+
+def entry_name(layer, call, index):
+    """'lstm', 'lstm[1]' (second output), 'enc#2' (second call), 'enc#2[1]'."""
+    return layer.name + (f"#{call + 1}" if call else "") + (f"[{index}]" if index else "")
 
 
 def graph_of(model):
-    """The functional graph that runs `model` (a Sequential's inner one)."""
+    """The functional graph that runs `model` (a Sequential's inner one), or
+    None for a model Keras keeps no graph of (a subclassed model, a
+    Sequential never built)."""
     graph = getattr(model, "_functional", None) if isinstance(model, keras.Sequential) else model
-    if graph is None or not hasattr(graph, "_nodes_by_depth"):
-        raise TypeError(
-            f"cannot inspect layer outputs of {type(model).__name__} {model.name!r}: "
-            f"only functional models and Sequential models with a known input "
-            f"shape (keras.Input first, or model.build) are supported")
-    return graph
+    return graph if hasattr(graph, "_nodes_by_depth") else None
 
 
 def run_order(graph):
@@ -80,11 +87,10 @@ def run_order(graph):
             if node.operation is not None and not node.is_input]
 
 
-def entries(model):
-    """[Entry] of every output of every layer call, in `graph.operations`
-    order (the graph's other operations, e.g. a Masking's mask ops, are not
-    layers a user would name)."""
-    graph = graph_of(model)
+def entries(graph):
+    """[Entry] of every output of every layer call of a functional `graph`,
+    in `graph.operations` order (the graph's other operations, e.g. a
+    Masking's mask ops, are not layers a user would name)."""
     calls = defaultdict(list)   # id(operation) -> its nodes in this graph
     for node in run_order(graph):
         calls[id(node.operation)].append(node)
@@ -97,9 +103,16 @@ def entries(model):
         nodes.sort(key=lambda n: next((i for i, m in enumerate(inbound) if m is n), len(inbound)))
         for call, node in enumerate(nodes):
             for index, tensor in enumerate(node.outputs):
-                name = op.name + (f"#{call + 1}" if call else "") + (f"[{index}]" if index else "")
-                found.append(Entry(name, op, call, index, tensor, node))
+                found.append(Entry(entry_name(op, call, index), op, call, index,
+                                   tuple(tensor.shape), str(tensor.dtype), tensor, node))
     return found
+
+
+def traced_entries(calls):
+    """[Entry] of the layer calls `_capture` recorded (execution order)."""
+    return [Entry(entry_name(c.layer, c.number - 1, index), c.layer, c.number - 1, index,
+                  tuple(t.shape), keras.backend.standardize_dtype(t.dtype))
+            for c in calls for index, t in enumerate(c.outputs)]
 
 
 def describe_choices(model):
@@ -141,8 +154,7 @@ def resolve_layers(model, _id, wildcard=output_layers):
 def _losses_by_output(model):
     """The compiled loss of each model output, in `model.outputs` order
     (None: that output has no loss)."""
-    graph = graph_of(model)
-    outputs = list(graph.outputs)
+    outputs = list(graph_of(model).outputs)
     loss = getattr(getattr(model, "_compile_loss", None), "_user_loss", None)
     if isinstance(loss, dict):
         names = [t._keras_history.operation.name for t in outputs]
@@ -153,9 +165,10 @@ def _losses_by_output(model):
 
 
 def loss_ancestors(model):
-    """ids of the symbolic tensors on a path to an output that has a loss."""
-    graph = graph_of(model)
-    todo = [t for t, loss in zip(graph.outputs, _losses_by_output(model)) if loss is not None]
+    """ids of the symbolic tensors on a path to an output that has a loss
+    (of a model with a graph)."""
+    outputs = graph_of(model).outputs
+    todo = [t for t, loss in zip(outputs, _losses_by_output(model)) if loss is not None]
     seen = set()
     while todo:
         tensor = todo.pop()

@@ -73,8 +73,7 @@ class Inspector:
         self.batch_size = _data.batch_size(self.x)
         _data.check_inputs(self.x, model)
         self._check_labels()
-        self._entries = None     # _layers.entries(model), on first use
-        self._reaching = None    # ids of the symbolic tensors the loss depends on
+        self._entries = None     # {name: _layers.Entry}, on first use
         self.compute_count = 0   # forward(+backward) passes run so far
         self._snapshot = {}      # what was computed since the last change
         self._level = 0          # index in LEVELS of the most ever asked for
@@ -88,9 +87,12 @@ class Inspector:
     def entries(self):
         """{entry name: `_layers.Entry`}: every output of every layer call."""
         if self._entries is None:
-            self._entries = {e.name: e for e in _layers.entries(self.model)
+            self._entries = {e.name: e for e in self._engine().discover(self.x)
                              if not _layers.is_input_layer(e.layer)}
         return self._entries
+
+    def _engine(self):
+        return _engine.engine_for(self.model, self.learning_phase)
 
     @property
     def layer_names(self):
@@ -171,12 +173,19 @@ class Inspector:
 
     def reaches_loss(self, _id):
         """Whether the entry's output is on a path to the loss, read off the
-        graph (no pass): False for an unused state, attention scores nobody
-        reads, an output compiled with loss None, or without labels/loss."""
-        if self._reaching is None:
-            self._reaching = _layers.loss_ancestors(self.model) if self._has_loss() else set()
-        tensor = self.entry(_id).tensor
-        return id(tensor) in self._reaching and "float" in str(tensor.dtype)
+        graph or a trace (no pass): False for an unused state, attention
+        scores nobody reads, an output compiled with loss None, or without
+        labels/loss."""
+        entry = self.entry(_id)
+        if not self._has_loss() or "float" not in entry.dtype:
+            return False
+        engine = self._engine()
+        if entry.tensor is None:   # no graph: the traced gradient is not None
+            reaching = engine.reaching(self.x, self.y, self.sample_weight)
+            return reaching[engine.entries.index(entry)]
+        if engine.loss_ancestors is None:
+            engine.loss_ancestors = _layers.loss_ancestors(self.model)
+        return id(entry.tensor) in engine.loss_ancestors
 
     def has_weight_gradients(self, _id):
         return bool(self.layer(_id).trainable_variables)
@@ -352,7 +361,7 @@ class Inspector:
         cached = self._snapshot.get("pass")
         if cached is not None and cached["level"] >= LEVELS.index(need):
             return cached
-        engine = _engine.engine_for(self.model, self.learning_phase)
+        engine = self._engine()
         if self._level == 0 or (need == "outputs" and not self._has_loss()):
             result = {**engine.outputs(self.x), "level": 0}
         else:
