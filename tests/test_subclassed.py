@@ -221,7 +221,7 @@ def test_an_unbuilt_model_is_refused_by_name():
     model = Stacked()
     model.compile(optimizer="adam", loss="mse")
     with pytest.raises(ValueError, match="has not been built.*call it once"):
-        Inspector(model, X, Y).layer_names
+        _ = Inspector(model, X, Y).layer_names
     assert not model.built
 
 
