@@ -222,7 +222,7 @@ class Features2D(colour.ColourControls, DirectionView):
         self.reflect_control.layout.display = None if self.reflect_allowed() \
             or self.is_bidirectional() else "none"
         self.reflect_control.disabled = not self.reflect_allowed()
-        state = features2d_state(self)
+        state = features2d_state(self, kinds)
         self.slicer.update(state)   # before the image: the page's controls agree first
         norm = self.norm_shown()
         if kinds != {Kind.SCALE}:   # else colours only, no new image
