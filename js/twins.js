@@ -254,6 +254,7 @@ class TwinTable {
     if (Array.isArray(value)) return value.map((v) => this.decode(v));
     if (value && typeof value === "object") {
       if ("$a" in value) return this.parts[value.$a];
+      if ("$s" in value) return this.parts[value.$s[0]][value.$s[1]];   // a row of a 2-D part
       if ("$m" in value) return this.models[value.$m];
       if ("$f" in value) return Number(value.$f.replace("inf", "Infinity").replace("nan", "NaN"));
       return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.decode(v)]));

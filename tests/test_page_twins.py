@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+from traitlets import TraitError
 
 from seernn_widgets import (
     Explorer,
@@ -23,19 +24,32 @@ from seernn_widgets.demo import make_data, make_model
 
 @pytest.fixture(scope="module")
 def insp():
+    from seernn_widgets.views._base import _OPEN_VIEWS
     x, y = make_data(n_samples=6)
-    return Inspector(make_model(), x, y)
+    inspector = Inspector(make_model(), x, y)
+    yield inspector
+    for view in list(_OPEN_VIEWS):   # later tests' titles count the models shown
+        if view.inspector is inspector:
+            view.close()
+
+
+def part(slicer, index):
+    meta = slicer.shapes[index]
+    size = int(np.prod(meta["shape"])) * np.dtype(meta["dtype"]).itemsize
+    return np.frombuffer(slicer.cube[meta["offset"]:meta["offset"] + size],
+                         meta["dtype"]).reshape(meta["shape"])
 
 
 def decode(slicer, value):
+    """A row's value as the page takes it (js/twins.js TwinTable.decode)."""
     if isinstance(value, list):
         return [decode(slicer, v) for v in value]
     if isinstance(value, dict):
         if "$a" in value:
-            meta = slicer.shapes[value["$a"]]
-            size = int(np.prod(meta["shape"])) * np.dtype(meta["dtype"]).itemsize
-            return np.frombuffer(slicer.cube[meta["offset"]:meta["offset"] + size],
-                                 meta["dtype"]).reshape(meta["shape"])
+            return part(slicer, value["$a"])
+        if "$s" in value:   # a row of a 2-D part
+            index, row = value["$s"]
+            return part(slicer, index)[row]
         if "$m" in value:
             return slicer.models[value["$m"]]
         if "$f" in value:
@@ -189,4 +203,71 @@ def test_rows_away_and_back_draw_what_the_kernel_draws(insp, make, again):
         for (_, trait), (model, value) in page.items():
             if id(model) in drawn:
                 assert equal(getattr(model, trait), value), (key, type(model).__name__, trait)
+    view.close()
+
+
+def test_features1d_sample_rows_slice_the_all_samples_arrays(insp):
+    """A sample's lines are rows of the all-samples arrays the page already
+    has (`$s`), not parts of their own: one cut per direction."""
+    view = Features1D(insp, "bilstm", channels=[0, 3])
+    slicer = view.slicer
+    rows = slicer.state["rows"]
+    ys = [v for m, trait, v in rows[json.dumps([2, "forward", True], separators=(",", ":"))]
+          if trait == "y" and type(slicer.models[m]).__name__ == "Lines"]
+    assert ys and all("$s" in y and y["$s"][1] == 2 for y in ys)
+    lines = [meta["shape"] for meta in slicer.shapes if meta["dtype"] == "float32"]
+    assert lines.count([50]) == 1   # x (arange); no sample's y of its own
+    assert len(lines) <= 1 + 2 * 3   # y: 2 channels x 3 directions, all samples each
+    view.close()
+
+
+def test_rnn_histogram_gate_only_toggles_display(insp):
+    """A gate (or bias) change keeps every subplot of the layer in the grid
+    and hides the others (the page then only toggles their display, no
+    figure is built again); a shown figure is named a histogram by its class."""
+    view = RNNHistogram(insp, "bilstm", bins=7)
+    figures = view.grid.children
+    assert len(figures) == 3 * 4
+    view.gate = "f"
+    assert view.grid.children == figures
+    shown = [f for f in figures if f.layout.display != "none"]
+    assert [f.title for f in shown] == ["input: f", "recurrent: f", "bias: f"]
+    assert all(("seernn-rnnhistogram" in f._dom_classes) == (f in shown) for f in figures)
+    view.bias = False
+    assert view.grid.children == figures
+    assert [f.title for f in figures if f.layout.display != "none"] == ["input: f",
+                                                                         "recurrent: f"]
+    slicer = view.slicer
+    for row in slicer.state["rows"].values():
+        children = [decode(slicer, v) for m, trait, v in row if trait == "children"]
+        assert children == [list(figures)]
+    view.close()
+
+
+def test_a_refused_state_has_a_row_showing_why(insp):
+    """A state the kernel refuses: its row shows the message the kernel
+    shows when it reads that value from the control (the figures stay);
+    every other row clears the message."""
+
+    class Refusing(WeightNorms):
+        def _check_values(self):
+            super()._check_values()
+            if self.layer == "dense":
+                raise TraitError("layer 'dense' is refused here")
+
+    view = Refusing(insp)
+    slicer = view.slicer
+    message, layout = view.message, view.message.layout
+    rows = {tuple(json.loads(key)): {(slicer.models[m], trait): decode(slicer, v)
+                                     for m, trait, v in row}
+            for key, row in slicer.state["rows"].items()}
+    assert set(rows) == {(layer,) for layer in view.layer_choices()}
+    refused = rows[("dense",)]
+    assert set(refused) == {(message, "value"), (layout, "display")}
+    view.control_widgets["layer"].value = "dense"    # as from the page: refused
+    assert view.layer != "dense" and "refused here" in message.value
+    assert refused == {(message, "value"): message.value, (layout, "display"): layout.display}
+    for key, row in rows.items():
+        if key != ("dense",):
+            assert row[(message, "value")] == "" and row[(layout, "display")] == "none"
     view.close()

@@ -23,7 +23,15 @@ from ._base import (
     sample_slider,
     validate_sample,
 )
-from ._browser import attach_features0d, attach_features1d, sync_features0d, sync_features1d
+from ._browser import (
+    Row,
+    apply_sets,
+    attach_features0d,
+    attach_features1d,
+    sync_features0d,
+    sync_features1d,
+    tick_sets,
+)
 from ._heatmap import MASK_COLOUR
 from ._ticks import (
     Ticks,
@@ -97,11 +105,13 @@ class _LayerArrayView(DirectionView):
         return widgets.HBox([dropdown(self, "layer", "layer"), dropdown(self, "mode", "mode"),
                              self.direction_dropdown()])
 
-    def _describe(self, values, extra=""):
-        """Title text: what is shown, and any NaN/Inf in it."""
+    def _describe(self, values, extra="", direction=None):
+        """Title text: what is shown (in `direction`, default the view's),
+        and any NaN/Inf in it."""
         nans = detect_nans(values)
+        direction = self.direction if direction is None else direction
         return (f"{self.heading()}{extra}"
-                + self.direction_title()
+                + (f" - {direction}" if direction != "both" else self.merged_note())
                 + self.step_note()
                 + (f" - {nans}" if nans else ""))
 
@@ -154,12 +164,18 @@ class Features1D(_LayerArrayView):
 
     def _refit(self, given):
         super()._refit(given)
-        if "channels" not in given:   # keep the channels that still exist
-            n = self.n_channels()
-            kept = [c for c in self.channels if isinstance(c, int) and c < n]
-            if not kept or self.channels == first_channels(self._n_shown):
-                kept = first_channels(n)   # the default follows the layer
-            self.channels = kept
+        if "channels" not in given:
+            self.channels = self.channels_for(self.direction)
+
+    def channels_for(self, direction):
+        """The channels the transaction keeps when `direction` is chosen
+        alone: those that still exist, or the default for that direction
+        when none do or the default was shown."""
+        n = len(range(self._units())[slicing.direction_channels(self._units(), direction)])
+        kept = [c for c in self.channels if isinstance(c, int) and c < n]
+        if not kept or self.channels == first_channels(self._n_shown):
+            kept = first_channels(n)
+        return kept
 
     def _check_values(self):
         validate_sample(self.sample, self.n_samples(), allow_all=True)
@@ -203,10 +219,8 @@ class Features1D(_LayerArrayView):
         self.show_direction_control()
         if kinds == {Kind.LAYOUT}:
             return self._layout_grid()
-        data = self.view_data()
-        if kinds != {Kind.SCALE}:
-            self._draw_lines(data)
-        self._set_y_ranges(data)
+        self._figures_for(len(self.channels))
+        apply_sets(self.drawn_sets(self.sample, self.direction, self.channels, self.share_xy))
         self._n_shown = self.n_channels()
 
     def kept(self):
@@ -216,30 +230,95 @@ class Features1D(_LayerArrayView):
             kept = kept[self.sample:self.sample + 1]
         return None if kept is None or kept.all() else kept
 
-    def _draw_lines(self, data):
-        colours = palette(self.inspector.batch_size)
-        colours = colours if self.sample == "all" else [colours[self.sample]]
-        figures = self._figures_for(len(data))
-        kept = self.kept()
-        for figure, (channel, lines) in zip(figures, data.items()):
-            x, y = slicing.min_max_per_bin(lines, self.time_resolution)
+    def drawn_sets(self, sample, direction, channels, share_xy, memo=None):
+        """[(widget, trait, value)]: everything drawn for that state, each
+        trait of each widget it draws (the figures exist: `_figures_for`).
+        `_redraw` applies them; the page twin sends them for every state
+        (one `memo` dict across states: the arrays of a direction are cut
+        once, and a sample's lines are `Row`s of the all-samples arrays)."""
+        memo = {} if memo is None else memo
+        lines = self._direction_lines(direction, tuple(channels), memo)
+        pick = (lambda a: a) if sample == "all" else (lambda a: Row(a, sample))
+        if "palette" not in memo:
+            memo["palette"] = palette(self.inspector.batch_size)
+        colours = memo["palette"] if sample == "all" else [memo["palette"][sample]]
+        sets, figures = [], self._figures[:len(channels)]
+        label = self.value_label()
+        ranges = self._sample_ranges(direction, tuple(channels), sample, memo)
+        shared = ranges["shared"] if share_xy else (None, None)
+        for figure, channel, drawn, own in zip(figures, channels, lines["figures"],
+                                               ranges["own"]):
             mark, masked = figure.marks
-            with mark.hold_sync():
-                mark.x, mark.y, mark.colors = x, y, colours
-            with masked.hold_sync():   # grey over the masked stretches
-                masked.visible = kept is not None
+            x = drawn["x"] if drawn["x"].ndim == 1 else pick(drawn["x"])
+            sets += [(mark, "x", x), (mark, "y", pick(drawn["y"])), (mark, "colors", colours)]
+            if lines["kept"] is None:
+                sets.append((masked, "visible", False))
+            else:   # grey over the masked stretches (NaN where kept)
+                visible = sample == "all" or not lines["kept"][sample].all()
+                sets += [(masked, "visible", visible), (masked, "x", x),
+                         (masked, "y", pick(drawn["masked"]))]
+            sets.append((figure, "title", f"channel {channel}"))
+            x_ticks = lines["x_ticks"]
+            sets += tick_sets(figure.axes[0], x_ticks, memo=memo)
+            # round ticks inside the range drawn (its own when not shared)
+            scale = mark.scales["y"]
+            sets += [(scale, "min", shared[0]), (scale, "max", shared[1])]
+            y_ticks = _value_ticks(*(ranges["shared"] if share_xy else own), memo)
+            offset, left = _y_margins(y_ticks, label, memo)
+            sets += [*tick_sets(figure.axes[1], y_ticks, label, memo),
+                     (figure.axes[1], "label_offset", offset),
+                     (figure, "fig_margin", {**figure.fig_margin, "left": left,
+                                             "right": right_margin(x_ticks, 14)})]
+        sets += [(self.grid, "children", tuple(figures)),
+                 (self.grid.layout, "grid_template_columns",
+                  grid_columns(math.ceil(len(figures) / self.n_rows)))]
+        sets.append((self.title_line, "value", self._title_html(sample, direction, tuple(channels),
+                                                                 lines, memo)))
+        return sets
+
+    def _direction_lines(self, direction, channels, memo):
+        """All samples' lines of `channels` in `direction`, as drawn: per
+        figure x, y (and the masked overlay), the x ticks, the keep-mask."""
+        key = ("lines", direction, channels)
+        if key not in memo:
+            data = slicing.features_1d(self._data(), channels, "all", direction)
+            kept = sequence_mask(self.inspector, self.layer, self.mode, self.step)
+            kept = None if kept is None or kept.all() else kept
+            figures = []
+            for lines in data.values():
+                x, y = slicing.min_max_per_bin(lines, self.time_resolution)
+                drawn = {"x": x, "y": y, "lines": lines}
                 if kept is not None:   # x is arange(timesteps), or per line when binned
                     kept_at = kept if x.ndim == 1 else np.take_along_axis(kept, x.astype(int), -1)
-                    masked.x, masked.y = x, np.where(kept_at, np.float32(np.nan), y)
-            figure.title = f"channel {channel}"
-            set_ticks(figure.axes[0], index_ticks(lines.shape[-1], 5))
-        self.grid.children = figures
-        self._layout_grid()
-        shown = "all samples" if self.sample == "all" else f"sample {self.sample}"
-        text = self._describe(np.stack(list(data.values())), f" - {shown}")
-        if kept is not None:
-            text += " - masked timesteps in grey"
-        self.title_line.value = f"<b>{html.escape(text)}</b>"
+                    drawn["masked"] = np.where(kept_at, np.float32(np.nan), y)
+                figures.append(drawn)
+            steps = self._data().shape[1]
+            memo[key] = {"figures": figures, "kept": kept,
+                         "x_ticks": index_ticks(steps, 5)}
+        return memo[key]
+
+    def _sample_ranges(self, direction, channels, sample, memo):
+        """The y ranges of a sample's (or all samples') lines: each figure's
+        own and the one they share."""
+        key = ("ranges", direction, channels, sample)
+        if key not in memo:
+            lines = [f["lines"] if sample == "all" else f["lines"][sample:sample + 1]
+                     for f in self._direction_lines(direction, channels, memo)["figures"]]
+            memo[key] = {"own": [slicing.finite_range([one], (-1.0, 1.0)) for one in lines],
+                         "shared": slicing.finite_range(lines, (-1.0, 1.0))}
+        return memo[key]
+
+    def _title_html(self, sample, direction, channels, lines, memo):
+        key = ("title", direction, channels, sample)
+        if key not in memo:
+            shown = [f["lines"] if sample == "all" else f["lines"][sample:sample + 1]
+                     for f in lines["figures"]]
+            which = "all samples" if sample == "all" else f"sample {sample}"
+            text = self._describe(np.stack(shown), f" - {which}", direction)
+            if lines["kept"] is not None and (sample == "all" or not lines["kept"][sample].all()):
+                text += " - masked timesteps in grey"
+            memo[key] = f"<b>{html.escape(text)}</b>"
+        return memo[key]
 
     def _figures_for(self, n):
         while len(self._figures) < n:
@@ -265,16 +344,21 @@ class Features1D(_LayerArrayView):
         columns = math.ceil(len(self.grid.children) / self.n_rows)
         self.grid.layout.grid_template_columns = grid_columns(columns)
 
-    def _set_y_ranges(self, data):
-        lo, hi = (slicing.finite_range(data.values(), (-1.0, 1.0)) if self.share_xy
-                  else (None, None))
-        for figure, lines in zip(self.grid.children, data.values()):
-            scale = figure.marks[0].scales["y"]
-            with scale.hold_sync():
-                scale.min, scale.max = lo, hi
-            # round ticks inside the range drawn (its own when not shared)
-            own = (lo, hi) if self.share_xy else slicing.finite_range([lines], (-1.0, 1.0))
-            set_value_axis(figure, value_ticks(*own, max_ticks=4), self.value_label())
+
+def _y_margins(ticks, label, memo):
+    """The y axis's label_offset and the figure's left margin for `ticks`."""
+    key = ("margins", ticks, label)
+    if key not in memo:
+        memo[key] = (y_label_offset(ticks), left_margin(ticks, label))
+    return memo[key]
+
+
+def _value_ticks(lo, hi, memo):
+    """value_ticks(lo, hi, max_ticks=4), once per range over a table's states."""
+    key = ("ticks", lo, hi)
+    if key not in memo:
+        memo[key] = value_ticks(lo, hi, max_ticks=4)
+    return memo[key]
 
 
 class Features0D(_LayerArrayView):

@@ -13,14 +13,25 @@ from ..stats import nan_inf_counts
 from . import _colour as colour
 from ._base import Control, Kind, View, Whole, checkbox, dropdown, norm_controls
 from ._browser import (
+    apply_sets,
     attach_rnn_heatmap,
     attach_rnn_histogram,
     rnn_state,
     sync_rnn_heatmap,
     sync_rnn_histogram,
+    tick_sets,
 )
 from ._heatmap import DIVERGING, GREYS, Heatmap
-from ._ticks import Ticks, grid_columns, index_ticks, set_histogram_axes
+from ._ticks import (
+    Ticks,
+    count_ticks,
+    grid_columns,
+    index_ticks,
+    left_margin,
+    right_margin,
+    value_ticks,
+    y_label_offset,
+)
 
 MAX_TICKS = 10   # per heatmap axis
 
@@ -162,18 +173,47 @@ class _HistogramCell:
             marks=[self.mark], axes=axes, title_style={"font-size": "12px"},
             fig_margin={"top": 30, "bottom": 40, "left": 40, "right": 10},
             layout={"height": "170px", "width": "auto", "min_width": "0"})
-        self.figure.add_class("seernn-rnnhistogram")
+        self.figure.add_class(CELL_CLASS)
 
-    def show(self, counts, edges, y_max, title):
-        centres = (edges[:-1] + edges[1:]) / 2
-        with self.mark.hold_sync():
-            self.mark.x = centres.astype(np.float32)
-            self.mark.y = counts.astype(np.float32)
-        with self.x_scale.hold_sync():
-            self.x_scale.min, self.x_scale.max = float(edges[0]), float(edges[-1])
-        self.y_scale.max = float(y_max)
-        set_histogram_axes(self.figure, (edges[0], edges[-1]), y_max)
-        self.figure.title = title
+    def sets(self, counts, edges, y_max, title, shown=True, memo=None):
+        """[(widget, trait, value)] drawing these counts (what
+        _ticks.set_histogram_axes sets on the axes), or hiding the figure.
+        The figure stays in the grid either way: showing it again only
+        toggles its display; its class names it a histogram only while shown."""
+        memo = {} if memo is None else memo
+        classes = [c for c in self.figure._dom_classes if not c.startswith(CELL_CLASS)]
+        figure = self.figure
+        if not shown:
+            return [(figure.layout, "display", "none"),
+                    (figure, "_dom_classes", (*classes, f"{CELL_CLASS}-hidden"))]
+        centres = ((edges[:-1] + edges[1:]) / 2).astype(np.float32)
+        lo, hi = float(edges[0]), float(edges[-1])
+        x_ticks, y_ticks = _histogram_ticks(lo, hi, float(y_max), memo)
+        x_axis, y_axis = figure.axes[:2]
+        return [(self.mark, "x", centres), (self.mark, "y", counts.astype(np.float32)),
+                (self.x_scale, "min", lo), (self.x_scale, "max", hi),
+                (self.y_scale, "max", float(y_max)),
+                *tick_sets(x_axis, x_ticks, "value", memo),
+                *tick_sets(y_axis, y_ticks, "count", memo),
+                (y_axis, "label_offset", y_label_offset(y_ticks)),
+                (figure, "fig_margin", {**figure.fig_margin,
+                                        "left": left_margin(y_ticks, "count"),
+                                        "right": right_margin(x_ticks)}),
+                (figure, "title", title),
+                (figure.layout, "display", None),
+                (figure, "_dom_classes", (*classes, CELL_CLASS))]
+
+
+CELL_CLASS = "seernn-rnnhistogram"
+
+
+def _histogram_ticks(lo, hi, y_max, memo):
+    """A histogram's x ticks (round values) and y ticks (integer counts), as
+    _ticks.set_histogram_axes makes them."""
+    key = ("histogram ticks", lo, hi, y_max)
+    if key not in memo:
+        memo[key] = (value_ticks(lo, hi, 3), count_ticks(y_max))
+    return memo[key]
 
 
 class RNNHistogram(_RNNView):
@@ -195,19 +235,34 @@ class RNNHistogram(_RNNView):
     bins = Whole(50, min=1)
     bias = traitlets.Bool(True)
 
-    def _histograms(self):
-        """{(kernel, gate): (counts, edges, n_nan, n_inf)}; gate is None for
-        SimpleRNN. Shared subplots are binned over their common range."""
+    def _histograms(self, direction=None, gate=None, equate_axes=None, bias=None, memo=None):
+        """{(kernel, gate): (counts, edges, n_nan, n_inf)} of the view's state
+        (or of the one given); gate is None for SimpleRNN. Shared subplots
+        are binned over their common range. `memo`: a dict kept across
+        states (each piece binned once per range)."""
+        direction = self.direction if direction is None else direction
+        gate = self.gate if gate is None else gate
+        equate_axes = self.equate_axes if equate_axes is None else equate_axes
+        bias = self.bias if bias is None else bias
+        memo = {} if memo is None else memo
         arrays = self.arrays()
-        kernels = [k for k in arrays.info.kernels if self.bias or k != "bias"]
+        kernels = [k for k in arrays.info.kernels if bias or k != "bias"]
         gates = arrays.info.gates or (None,)
-        pieces = {(kernel, gate): piece for kernel in kernels
-                  for gate, piece in zip(gates, arrays.gates_of(self.direction, kernel))
-                  if self.gate in ("all", gate)}
-        shared = SHARED_KERNELS[self.equate_axes]
+        if ("pieces", direction) not in memo:
+            memo[("pieces", direction)] = {
+                (kernel, g): piece for kernel in arrays.info.kernels
+                for g, piece in zip(gates, arrays.gates_of(direction, kernel))}
+        pieces = {key: piece for key, piece in memo[("pieces", direction)].items()
+                  if key[0] in kernels and gate in ("all", key[1])}
+        shared = SHARED_KERNELS[equate_axes]
         common = slicing.finite_range([p for (k, _), p in pieces.items() if k in shared])
-        return {key: slicing.histogram(piece, self.bins, common if key[0] in shared else None)
-                for key, piece in pieces.items()}
+        histograms = {}
+        for key, piece in pieces.items():
+            at = common if key[0] in shared else None
+            if ("histogram", direction, key, at) not in memo:
+                memo[("histogram", direction, key, at)] = slicing.histogram(piece, self.bins, at)
+            histograms[key] = memo[("histogram", direction, key, at)]
+        return histograms
 
     def view_data(self):
         return {key: (counts, edges) for key, (counts, edges, _, _) in self._histograms().items()}
@@ -231,22 +286,44 @@ class RNNHistogram(_RNNView):
     def _redraw(self, kinds):
         sync_rnn_histogram(self, kinds)   # every state the page can show, for the page
         self._show_controls()
-        histograms = self._histograms()
-        shared = SHARED_KERNELS[self.equate_axes]
+        for key in self.cell_keys():
+            if key not in self.cells:
+                self.cells[key] = _HistogramCell()
+        apply_sets(self.drawn_sets(self.direction, self.gate, self.equate_axes, self.bias))
+
+    def cell_keys(self):
+        """(kernel, gate) of every subplot the layer can show, in grid order."""
+        info = self.info()
+        return [(k, g) for k in info.kernels for g in (info.gates or (None,))]
+
+    def drawn_sets(self, direction, gate, equate_axes, bias, memo=None):
+        """[(widget, trait, value)]: everything drawn for that state (the
+        cells exist). Every subplot of the layer stays in the grid, those not
+        shown hidden: a gate or bias change only toggles their display.
+        `_redraw` applies them; the page twin sends them for every state."""
+        memo = {} if memo is None else memo
+        histograms = self._histograms(direction, gate, equate_axes, bias, memo)
+        shared = SHARED_KERNELS[equate_axes]
         common_y = max([h[0].max(initial=1) for (k, _), h in histograms.items() if k in shared],
                        default=1)
-        for (kernel, gate), (counts, edges, nans, infs) in histograms.items():
-            if (kernel, gate) not in self.cells:
-                self.cells[(kernel, gate)] = _HistogramCell()
-            cell = self.cells[(kernel, gate)]
+        sets = []
+        for key in self.cell_keys():
+            cell = self.cells[key]
+            if key not in histograms:
+                sets += cell.sets(None, None, None, None, shown=False)
+                continue
+            kernel, gate_ = key
+            counts, edges, nans, infs = histograms[key]
             y_max = common_y if kernel in shared else counts.max(initial=1)
-            title = kernel if gate is None else f"{kernel}: {gate}"
+            title = kernel if gate_ is None else f"{kernel}: {gate_}"
             bad = nan_inf_text(nans, infs)
-            cell.show(counts, edges, y_max, f"{title}  {bad}" if bad else title)
-        n_columns = max(len(self.shown_gates()), 1)
-        self.grid.layout.grid_template_columns = grid_columns(n_columns)
-        self.grid.children = [self.cells[key].figure for key in histograms]
-        self.title_line.value = f"<b>{html.escape(self._heading())}</b>"
+            sets += cell.sets(counts, edges, y_max, f"{title}  {bad}" if bad else title,
+                              memo=memo)
+        gates = self.info().gates if gate == "all" else (gate,)
+        return sets + [
+            (self.grid.layout, "grid_template_columns", grid_columns(max(len(gates), 1))),
+            (self.grid, "children", tuple(self.cells[key].figure for key in self.cell_keys())),
+            (self.title_line, "value", f"<b>{html.escape(self._heading(direction))}</b>")]
 
 
 class GateHeatmap(Heatmap):

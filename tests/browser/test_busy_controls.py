@@ -34,6 +34,8 @@ VIEWS = [
     'f0 = Features0D(insp, "bigru"); f0.add_class("t-f0"); f0',
     'f1 = Features1D(insp, "bi", channels=[0, 1, 2], n_rows=1); f1.add_class("t-f1"); f1',
     'h = RNNHistogram(insp, "bi", bins=10); h.add_class("t-h"); h',
+    # drawn with one gate: the page shows the other gates' figures, hidden at first
+    'h2 = RNNHistogram(insp, "bi", bins=10, gate="f"); h2.add_class("t-h2"); h2',
     'n = WeightNorms(insp); n.add_class("t-n"); n',
     'ex = Explorer(insp, layer="bigru"); ex.add_class("t-ex"); ex',
 ]
@@ -87,6 +89,28 @@ def held(page, selector):
     return field.is_disabled() and "kernel" in tip and "busy" in tip
 
 
+def assert_histograms_drawn(page, view, titles):
+    """The view's shown histograms have these titles, each laid out at its
+    width with its 10 bars drawn (a figure shown after rendering hidden
+    must lay itself out again)."""
+    page.wait_for_function("([s, n]) => document.querySelectorAll(s).length === n",
+                           arg=[f"{view} .seernn-rnnhistogram", len(titles)], timeout=5000)
+    page.wait_for_timeout(500)
+    figures = page.locator(f"{view} .seernn-rnnhistogram")
+    assert [figures.nth(i).locator(".mainheading").text_content()
+            for i in range(len(titles))] == titles
+    for i in range(len(titles)):
+        sizes = figures.nth(i).evaluate("""(el) => ({
+            width: el.getBoundingClientRect().width,
+            plot: el.querySelector('.svg-figure').getBoundingClientRect().width,
+            bars: [...el.querySelectorAll('rect.bar')].map((r) => r.getBoundingClientRect().width),
+            display: getComputedStyle(el).display})""")
+        assert sizes["display"] != "none" and sizes["width"] > 100, (titles[i], sizes)
+        assert abs(sizes["plot"] - sizes["width"]) < 20, (titles[i], sizes)
+        assert len(sizes["bars"]) == 10 and sum(sizes["bars"]) > 0.5 * sizes["width"], \
+            (titles[i], sizes)
+
+
 def test_every_control_acts_or_says_why_while_a_cell_runs(page, lab):
     (lab.root_dir / "wake").unlink(missing_ok=True)
     write_notebook(lab.root_dir / NOTEBOOK, [SETUP, *VIEWS, SLEEP])
@@ -94,6 +118,7 @@ def test_every_control_acts_or_says_why_while_a_cell_runs(page, lab):
     for cell in range(1 + len(VIEWS)):
         run_cell(page, cell, timeout=120_000)
     page.wait_for_selector(".t-h .seernn-rnnhistogram rect.bar", state="attached")
+    page.wait_for_selector(".t-h2 .seernn-rnnhistogram rect.bar", state="attached")
     sleep_cell = 1 + len(VIEWS)
     page.locator(".jp-Notebook .jp-CodeCell .jp-InputPrompt").nth(sleep_cell).click()
     page.keyboard.press("Shift+Enter")
@@ -164,6 +189,23 @@ def test_every_control_acts_or_says_why_while_a_cell_runs(page, lab):
     page.wait_for_timeout(300)
     assert recurrent_x.text_content() != before, "equate_axes did not change the x ticks"
     screenshot(page.locator(".t-h"), "busy_histogram_backward_f")
+    # back to every gate: the figures are shown again (not built again), drawn
+    ms["hist gate all"] = acts(page, ".t-h .seernn-rnnhistogram-grid", lambda: page.locator(
+        ".t-h .seernn-gate select").select_option("all"))
+    assert_histograms_drawn(page, ".t-h", [f"{k}: {g}" for k in ("input", "recurrent")
+                                           for g in "ifco"])
+    # figures the kernel never showed (rendered hidden) lay out when shown
+    page.locator(".t-h2").scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    page.evaluate("""() => document.querySelectorAll('.t-h2 .seernn-rnnhistogram-grid > *')
+                     .forEach((el) => { el.__before = true; })""")
+    ms["hist2 gate all"] = acts(page, ".t-h2 .seernn-rnnhistogram-grid", lambda: page.locator(
+        ".t-h2 .seernn-gate select").select_option("all"))
+    assert_histograms_drawn(page, ".t-h2", [f"{k}: {g}" for k in ("input", "recurrent", "bias")
+                                            for g in "ifco"])
+    assert page.evaluate("""() => [...document.querySelectorAll('.t-h2 .seernn-rnnhistogram')]
+                            .every((el) => el.__before)"""), "figures were built again"
+    screenshot(page.locator(".t-h2"), "busy_histogram_hidden_gates_shown")
 
     # -- WeightNorms: layer
     n_title = ".t-n .seernn-weightnorms .mainheading"
@@ -187,7 +229,8 @@ def test_every_control_acts_or_says_why_while_a_cell_runs(page, lab):
                            arg=".t-f0 .seernn-layer", timeout=5000)
     assert not page.locator(".t-h .widget-text input").is_disabled()
     assert kernel_value(lab, NOTEBOOK, "[f0.direction, f1.sample, f1.direction, f1.share_xy, "
-                        "f1.n_rows, h.direction, h.gate, h.bias, h.equate_axes, n.layer]") == [
-        "backward", "all", "forward", False, 3, "backward", "f", False, 0, "dense"]
+                        "f1.n_rows, h.direction, h.gate, h.bias, h.equate_axes, n.layer, "
+                        "h2.gate]") == [
+        "backward", "all", "forward", False, 3, "backward", "all", False, 0, "dense", "all"]
     time.sleep(1)
     assert [text(page, s) for s in (title0, f1_title, h_title, n_title)] == page_titles
