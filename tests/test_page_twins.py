@@ -271,3 +271,25 @@ def test_a_refused_state_has_a_row_showing_why(insp):
         if key != ("dense",):
             assert row[(message, "value")] == "" and row[(layout, "display")] == "none"
     view.close()
+
+
+@pytest.mark.parametrize("resolution", [512, 3], ids=["lines", "binned"])
+def test_features1d_rows_with_masked_timesteps(resolution):
+    """Masked stretches (grey overlay) in some samples and none in another,
+    lines drawn whole or binned (x per line): each row is what the kernel draws."""
+    import keras
+
+    x = np.random.default_rng(0).standard_normal((3, 12, 2)).astype(np.float32)
+    x[0, 8:] = 0.0    # masked tail
+    x[2, 3] = 0.0     # one masked step; sample 1 has none
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([
+        keras.Input((12, 2)), keras.layers.Masking(0.0, name="m"),
+        keras.layers.Bidirectional(keras.layers.GRU(2, return_sequences=True), name="bi")])
+    view = Features1D(Inspector(model, x), "bi", time_resolution=resolution)
+    try:
+        assert rows_hold(view) == (3 + 1) * 3 * 2
+        view.sample = 1
+        assert not view._figures[0].marks[1].visible
+    finally:
+        view.close()
