@@ -8,7 +8,7 @@ context variable says which pass is listening). Each call of a layer the
 user would name - a layer called by the model's `call`, or by a layer the
 user wrote (not by Keras' own layers: a Bidirectional's inner GRU, an RNN's
 cell, a nested functional model's layers are theirs) - returns its outputs
-through `tap`, and is recorded in execution order. The wrapper is removed in
+through `tap`, and is recorded in the order the calls start. The wrapper is removed in
 a `finally`, so an exception or Ctrl-C inside the pass leaves
 `Layer.__call__` as it was; nothing is set on the model or its layers.
 
@@ -63,7 +63,8 @@ class Calls:
             self._stack.pop()
         if not named:
             return outputs
-        call.outputs = [self.tap(t) for t in tree.flatten(outputs)]
+        call.outputs = [self.tap(t, (id(layer), number - 1, index))
+                        for index, t in enumerate(tree.flatten(outputs))]
         return tree.pack_sequence_as(outputs, call.outputs)
 
 
@@ -82,7 +83,8 @@ def _call(self, *args, **kwargs):
 @contextlib.contextmanager
 def capturing(model, tap):
     """Record the layer calls `model`'s call makes in this block (`Calls`),
-    each call's outputs passed through `tap(tensor)`. The model's own call
+    each call's outputs passed through `tap(tensor, (id(layer), call, index))`
+(call counting from 0, index: which of its flattened outputs). The model's own call
     may come through `__call__` (`model(x)`) or directly (`stateless_call`)."""
     global _depth
     calls = Calls(model, tap, _stack=[model])

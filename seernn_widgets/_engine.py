@@ -174,10 +174,12 @@ class Engine:
                 f"model.fit) before inspecting it")
 
     # -- the traced bodies ---------------------------------------------------
-    def _forward(self, x, tape=None):
-        """(y_pred, [tapped output per entry]) from one run of the model."""
+    def _forward(self, x, tap):
+        """(y_pred, [tapped output per entry]) from one run of the model,
+        each layer call's outputs passed through `tap(tensor, Entry.key)`
+        before anything downstream reads them."""
         if self.graph is None:
-            return self._forward_captured(x, tape)
+            return self._forward_captured(x, tap)
         pending = {}   # id(operation) -> its call nodes, in the order they run
         for node in _layers.run_order(self.graph):
             pending.setdefault(id(node.operation), deque()).append(node)
@@ -189,7 +191,7 @@ class Engine:
             def run(*args, **kwargs):
                 outputs = call(*args, **kwargs)
                 node = pending[id(operation)].popleft()
-                flat = [_tap(t, tape) for t in tree.flatten(outputs)]
+                flat = [tap(t, (id(node), i)) for i, t in enumerate(tree.flatten(outputs))]
                 tapped[id(node)] = flat
                 return tree.pack_sequence_as(outputs, flat)
             return run
@@ -200,21 +202,21 @@ class Engine:
             y_pred = y_pred[0]   # as Functional.call returns it
         return y_pred, [tapped[id(e.node)][e.index] for e in self.entries]
 
-    def _forward_captured(self, x, tape):
+    def _forward_captured(self, x, tap):
         """`_forward` of a model without a graph: its own `call`, each layer
         call it makes tapped (`_capture`)."""
-        with _capture.capturing(self.model, lambda t: _tap(t, tape)) as record:
+        with _capture.capturing(self.model, tap) as record:
             y_pred = self.model(x, training=self.training)
         if self._calls is None:   # the first trace: `discover`
             self._calls = record.calls
             self._y_pred_spec = tree.map_structure(
                 lambda t: keras.KerasTensor(t.shape, t.dtype), y_pred)
-        outputs = {(id(c.layer), c.number - 1): c.outputs for c in record.calls}
         entries = self.entries or _layers.traced_entries(record.calls)
+        outputs = {(id(c.layer), c.number - 1): c.outputs for c in record.calls}
         return y_pred, [outputs[(id(e.layer), e.call)][e.index] for e in entries]
 
     def _outputs(self, x):
-        _, outs = self._forward(x)
+        _, outs = self._forward(x, lambda t, key: _tap(t, None))
         return [_widen(t) for t in outs], [_mask(t) for t in outs]
 
     def _private_compile_loss(self, y):
@@ -246,7 +248,7 @@ class Engine:
         if self._compile_loss is not None:   # Trainer.compute_loss, on our CompileLoss
             losses = [self._compile_loss(y, y_pred, sample_weight)]
             losses += [model._aggregate_additional_loss(loss) for loss in model.losses]
-            return tf.add_n([loss for loss in losses if loss is not None])
+            return sum(loss for loss in losses[1:] if loss is not None) + losses[0]
         kwargs = dict(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
         if "training" in inspect.signature(model.compute_loss).parameters:
             kwargs["training"] = self.training
@@ -256,7 +258,7 @@ class Engine:
         # weight-gradients roughly double the backward pass: only when asked
         weights = self.trainable if weight_gradients else []
         with tf.GradientTape() as tape:
-            y_pred, outs = self._forward(x, tape)
+            y_pred, outs = self._forward(x, lambda t, key: _tap(t, tape))
             loss = self._loss(x, y, y_pred, sample_weight)
         floating = [i for i, t in enumerate(outs) if t.dtype.is_floating]
         grads, weight_grads = tape.gradient(loss, [[outs[i] for i in floating], weights])
@@ -389,5 +391,18 @@ def engine_for(model, training=False):
     per_model = _engines.setdefault(model, {})
     key = _signature(model, training)
     if key not in per_model:
-        per_model[key] = Engine(model, training)
+        per_model[key] = _engine_class()(model, training)
     return per_model[key]
+
+
+def _engine_class():
+    """The engine of Keras' backend: the gradient step differs, nothing else."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        return Engine
+    if backend == "jax":
+        from ._engine_jax import JaxEngine
+        return JaxEngine
+    raise NotImplementedError(
+        f"the Keras backend {backend!r} is not supported: use 'tensorflow' or 'jax' "
+        f"(KERAS_BACKEND, set before keras is imported)")

@@ -65,6 +65,12 @@ class Entry:
     tensor: object = None
     node: object = None
 
+    @property
+    def key(self):
+        """What a pass's tap is told about the output it taps (`Engine._forward`)."""
+        return (id(self.node), self.index) if self.node is not None \
+            else (id(self.layer), self.call, self.index)
+
 
 def entry_name(layer, call, index):
     """'lstm', 'lstm[1]' (second output), 'enc#2' (second call), 'enc#2[1]'."""

@@ -1,0 +1,111 @@
+"""Run by tests/test_backends.py in a subprocess per Keras backend (Keras
+picks its backend at import): builds the same models, saves their weights
+(first backend) or loads them (later ones), and writes every array the
+Inspector computes, plus whether predict/train_on_batch stayed bit-identical
+with inspection in between.
+
+    KERAS_BACKEND=jax python tests/backend_probe.py WEIGHTS_DIR OUT.npz
+"""
+import json
+import os
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_subclassed import Looped, Nested, Siamese, Stacked  # noqa: E402
+
+from seernn_widgets import Inspector  # noqa: E402
+
+RNG = np.random.default_rng(11)
+X = RNG.standard_normal((6, 9, 3)).astype("float32")
+X2 = RNG.standard_normal((6, 9, 3)).astype("float32")
+Y = RNG.standard_normal((6, 2)).astype("float32")
+Y_CLASS = np.eye(3, dtype="float32")[RNG.integers(0, 3, 6)]
+
+
+class Unused(Stacked):
+    """A call off the loss's path: no gradient on either backend."""
+
+    def call(self, x):
+        self.pool(self.lstm(x))
+        return self.head(self.pool(self.bigru(self.lstm(x))))
+
+
+def functional():
+    x = keras.Input((9, 3))
+    h = keras.layers.Masking(name="mask")(x)
+    h = keras.layers.LSTM(5, return_sequences=True, name="lstm")(h)
+    h, _ = keras.layers.GRU(4, return_sequences=True, return_state=True, name="gru")(h)
+    h = keras.layers.Bidirectional(keras.layers.SimpleRNN(3), name="bi")(h)
+    out = keras.layers.Dense(3, activation="softmax", name="probs")(h)
+    model = keras.Model(x, out, name="functional")
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    return model
+
+
+def subclassed(cls):
+    def make():
+        model = cls(name=cls.__name__.lower())
+        model.compile(optimizer="adam", loss="mse")
+        return model
+    return make
+
+
+MODELS = {   # name: (make, x, y)
+    "functional": (functional, X, Y_CLASS),
+    "stacked": (subclassed(Stacked), X, Y),
+    "looped": (subclassed(Looped), X, Y),
+    "nested": (subclassed(Nested), X, Y),
+    "siamese": (subclassed(Siamese), [X, X2], Y),
+    "unused": (subclassed(Unused), X, Y),
+}
+
+
+def probe(name, make, x, y, weights_dir, out):
+    keras.utils.set_random_seed(5)
+    model = make()
+    model.predict(x, verbose=0)    # built
+    path = weights_dir / f"{name}.weights.h5"
+    if path.exists():
+        model.load_weights(path)
+    else:
+        model.save_weights(path)
+    before = model.predict(x, verbose=0)
+    insp = Inspector(model, x, y)
+    meta = {"names": insp.layer_names, "reaches": [insp.reaches_loss(n) for n in insp.layer_names],
+            "loss": insp.loss}
+    for entry in insp.layer_names:
+        out[f"{name}/out/{entry}"] = insp.outputs(entry)
+        if meta["reaches"][insp.layer_names.index(entry)]:
+            out[f"{name}/grad/{entry}"] = insp.gradients(entry)
+    paths = [v.path for v in model.trainable_variables]
+    for i, grad in enumerate(insp.weight_gradients()[p] for p in paths):
+        out[f"{name}/wgrad/{i}"] = grad
+    # predict and one training step: as without inspection
+    meta["predict_same"] = bool(np.array_equal(model.predict(x, verbose=0), before))
+    twin = make()
+    twin.predict(x, verbose=0)
+    twin.set_weights(model.get_weights())
+    model.train_on_batch(x, y)
+    twin.train_on_batch(x, y)
+    meta["train_same"] = all(np.array_equal(a, b)
+                             for a, b in zip(model.get_weights(), twin.get_weights()))
+    return meta
+
+
+def main(weights_dir, out_path):
+    weights_dir = Path(weights_dir)
+    weights_dir.mkdir(exist_ok=True)
+    out, metas = {}, {}
+    for name, (make, x, y) in MODELS.items():
+        metas[name] = probe(name, make, x, y, weights_dir, out)
+    out["meta"] = np.array(json.dumps({"backend": keras.backend.backend(), "models": metas}))
+    np.savez(out_path, **out)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    main(*sys.argv[1:])

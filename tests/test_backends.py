@@ -1,0 +1,69 @@
+"""Backend parity: the same models on the same saved weights, inspected
+under TensorFlow and under JAX, each in a subprocess of its own (Keras picks
+its backend at import, see tests/backend_probe.py), give the same entries,
+the same reachability and the same numbers - outputs, output-gradients and
+weight-gradients within 1e-5 of each array's largest value - and leave
+predict and train_on_batch bit-identical on both backends."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.slow
+PROBE = Path(__file__).parent / "backend_probe.py"
+BACKENDS = ("tensorflow", "jax")
+
+
+@pytest.fixture(scope="module")
+def probed(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("backends")
+    results = {}
+    for backend in BACKENDS:   # TensorFlow first: it saves the weights
+        out = tmp / f"{backend}.npz"
+        env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "2"}
+        run = subprocess.run([sys.executable, str(PROBE), str(tmp / "weights"), str(out)],
+                             env=env, capture_output=True, text=True, timeout=600)
+        assert run.returncode == 0, run.stderr[-3000:]
+        with np.load(out) as data:
+            results[backend] = {k: data[k] for k in data.files}
+    return {b: (json.loads(str(r.pop("meta"))), r) for b, r in results.items()}
+
+
+def test_each_backend_ran_as_itself(probed):
+    assert [probed[b][0]["backend"] for b in BACKENDS] == list(BACKENDS)
+
+
+def test_same_entries_and_reachability(probed):
+    tf_models, jax_models = (probed[b][0]["models"] for b in BACKENDS)
+    assert tf_models.keys() == jax_models.keys()
+    for name in tf_models:
+        assert tf_models[name]["names"] == jax_models[name]["names"], name
+        assert tf_models[name]["reaches"] == jax_models[name]["reaches"], name
+    assert jax_models["unused"]["reaches"] == [False, False, True, True, True, True]
+    assert jax_models["siamese"]["names"] == ["enc", "enc#2", "head"]
+    assert jax_models["functional"]["names"][:4] == ["mask", "lstm", "gru", "gru[1]"]
+
+
+def test_same_numbers(probed):
+    (tf_meta, tf_arrays), (jax_meta, jax_arrays) = (probed[b] for b in BACKENDS)
+    assert tf_arrays.keys() == jax_arrays.keys()
+    kinds = {key.split("/")[1] for key in tf_arrays}
+    assert kinds == {"out", "grad", "wgrad"}
+    for key, expected in tf_arrays.items():
+        got = jax_arrays[key]
+        assert got.shape == expected.shape, key
+        scale = max(float(np.abs(expected).max()), 1e-30)
+        assert float(np.abs(got - expected).max()) <= 1e-5 * scale, key
+    for name in tf_meta["models"]:
+        assert jax_meta["models"][name]["loss"] == pytest.approx(
+            tf_meta["models"][name]["loss"], rel=1e-5), name
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_predict_and_training_unchanged_by_inspection(probed, backend):
+    for name, meta in probed[backend][0]["models"].items():
+        assert meta["predict_same"] and meta["train_same"], (backend, name)
