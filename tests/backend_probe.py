@@ -15,9 +15,8 @@ import keras
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_subclassed import Looped, Nested, Siamese, Stacked  # noqa: E402
-
 from seernn_widgets import Inspector  # noqa: E402
+from test_subclassed import Looped, Nested, Siamese, Stacked  # noqa: E402
 
 RNG = np.random.default_rng(11)
 X = RNG.standard_normal((6, 9, 3)).astype("float32")
