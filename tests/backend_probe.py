@@ -15,6 +15,7 @@ import keras
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
+import seernn_widgets as sw  # noqa: E402
 from seernn_widgets import Inspector  # noqa: E402
 from test_subclassed import Looped, Nested, Siamese, Stacked  # noqa: E402
 
@@ -95,12 +96,41 @@ def probe(name, make, x, y, weights_dir, out):
     return meta
 
 
+def views_and_functions(weights_dir, out):
+    """What every widget draws and see-rnn's functions return, on the
+    stacked model's saved weights."""
+    keras.utils.set_random_seed(5)
+    model = subclassed(Stacked)()
+    model.predict(X, verbose=0)
+    model.load_weights(weights_dir / "stacked.weights.h5")
+    insp = Inspector(model, X, Y)
+    f2 = sw.Features2D(insp, layer="bigru", mode="gradients", sample=1)
+    out["views/features2d"] = f2.view_data()
+    heatmap = sw.RNNHeatmap(insp, layer="bigru", mode="gradients", direction="backward")
+    for kernel, matrix in heatmap.view_data().items():
+        out[f"views/rnnheatmap/{kernel}"] = matrix
+    for key, (_, edges) in sw.RNNHistogram(insp, layer="lstm").view_data().items():
+        # the edges: a count may move one bin where a value sits on an edge
+        out[f"views/rnnhistogram/{key}"] = edges
+    out["views/features1d"] = np.stack(list(sw.Features1D(insp, layer="lstm").view_data().values()))
+    out["views/features0d"] = np.asarray(sw.Features0D(insp, layer="head").view_data())
+    norms = sw.WeightNorms(insp, layer="lstm").history()["norms"]
+    out["views/weightnorms"] = np.array([v[s][0] for v in norms.values() for s in ("max", "mean")])
+    explorer = sw.Explorer(insp, layer="bigru", what="output-gradients")
+    out["views/explorer"] = explorer.view.view_data()
+    out["compat/get_gradients"] = sw.get_gradients(model, "bigru", X, Y)
+    out["compat/get_outputs"] = sw.get_outputs(model, "lstm", X)
+    for i, w in enumerate(sw.get_rnn_weights(model, "bigru")):
+        out[f"compat/get_rnn_weights/{i}"] = np.asarray(w)
+
+
 def main(weights_dir, out_path):
     weights_dir = Path(weights_dir)
     weights_dir.mkdir(exist_ok=True)
     out, metas = {}, {}
     for name, (make, x, y) in MODELS.items():
         metas[name] = probe(name, make, x, y, weights_dir, out)
+    views_and_functions(weights_dir, out)
     out["meta"] = np.array(json.dumps({"backend": keras.backend.backend(), "models": metas}))
     np.savez(out_path, **out)
 

@@ -10,6 +10,8 @@ import pytest  # noqa: E402
 # (from `pytest --durations=0`): most of the non-browser suite's time.
 SLOW = {
     "test_zoo",                 # 83 model configurations against their references
+    "test_backends",            # a TensorFlow and a JAX subprocess
+    "test_subclassed::test_predict_and_training_are_bit_identical_with_inspection",
     "test_seernn_parity",       # see-rnn's own test calls
     "test_view_properties",     # random control sequences, refusals while fit runs
     "test_history",
