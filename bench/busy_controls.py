@@ -66,7 +66,7 @@ def _timed(self, *args, **kwargs):
 _browser.TwinSlicer.send_table = _timed
 _t = time.perf_counter(); insp.refresh(); _refresh = time.perf_counter() - _t
 _browser.TwinSlicer.send_table = _send
-_tables = {name: [len(v.slicer.state.get("rows", {})),
+_tables = {name: [len(v.slicer.rows()),
                   len(json.dumps(v.slicer.state)) + len(v.slicer.cube),
                   _spent.get(id(v.slicer), 0) * 1000]
            for name, v in [("Features0D", f0), ("Features1D", f1), ("RNNHistogram", h),

@@ -71,7 +71,7 @@ def main():
     for name, view in shown.items():
         state = view.slicer.state
         print(f"  {name:16} {1e3 * statistics.median(spent[name]):7.1f} ms"
-              f"  {len(state.get('rows', {})):4} rows"
+              f"  {len(view.slicer.rows()):4} rows"
               f"  {(len(json.dumps(state)) + len(view.slicer.cube)) / 1e3:7.0f} kB")
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)

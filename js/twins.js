@@ -267,7 +267,11 @@ class TwinTable {
     if (!state?.keys || !this.models.length) return;
     const values = state.keys.map((name) => this.value(name, state));
     const key = JSON.stringify(values);
-    const row = state.rows?.[key];
+    if (this.rowsText !== state.rows) {   // a JSON string (see _browser.send_table)
+      this.rowsText = state.rows;
+      this.rows = typeof state.rows === "string" ? JSON.parse(state.rows) : (state.rows ?? {});
+    }
+    const row = this.rows[key];
     if (row && (key !== state.kernel || this.ours)) {
       this.quietly(() => {
         const byModel = new Map();

@@ -74,7 +74,7 @@ def rows_hold(view):
     slicer = view.slicer
     state = json.loads(json.dumps(slicer.state))   # as the page gets it
     rows = {key: [(slicer.models[m], trait, decode(slicer, v)) for m, trait, v in row]
-            for key, row in state["rows"].items()}
+            for key, row in json.loads(state["rows"]).items()}
     assert rows, "no rows were sent"
     for key, row in rows.items():
         view.set_controls(**dict(zip(state["keys"], json.loads(key))))
@@ -103,7 +103,7 @@ def test_weight_norms_pool_draws_what_the_lines_draw(insp):
     view = WeightNorms(insp)
     slicer, pool = view.slicer, view.slicer.pool
     for layer in view.layer_choices():
-        row = slicer.state["rows"][json.dumps([layer])]
+        row = slicer.rows()[json.dumps([layer])]
         set_on = {}
         for m, trait, v in row:
             set_on.setdefault(slicer.models[m], {})[trait] = decode(slicer, v)
@@ -135,14 +135,14 @@ def test_over_the_row_budget_the_controls_need_the_kernel(insp, monkeypatch):
 
     view = Features1D(insp, "bilstm", channels=[0, 3])
     twins = dict(view.slicer.controls)
-    assert view.slicer.state["rows"] and not set(twins) & set(view.slicer.kernel_only)
+    assert view.slicer.rows() and not set(twins) & set(view.slicer.kernel_only)
     monkeypatch.setattr(_browser, "ROW_BUDGET", 10)
     view.channels = [0, 3, 5]   # a change that records the rows again
-    assert view.slicer.state["rows"] == {}
+    assert view.slicer.rows() == {}
     assert all(view.slicer.kernel_only[name] is control for name, control in twins.items())
     monkeypatch.setattr(_browser, "ROW_BUDGET", 400)
     view.channels = [0, 3]
-    assert view.slicer.state["rows"] and not set(twins) & set(view.slicer.kernel_only)
+    assert view.slicer.rows() and not set(twins) & set(view.slicer.kernel_only)
     assert "channels" in view.slicer.kernel_only
 
 
@@ -192,7 +192,7 @@ def test_rows_away_and_back_draw_what_the_kernel_draws(insp, make, again):
     slicer = view.slicer
     state = json.loads(json.dumps(slicer.state))
     rows = {key: [(slicer.models[m], trait, decode(slicer, v)) for m, trait, v in row]
-            for key, row in state["rows"].items()}
+            for key, row in json.loads(state["rows"]).items()}
     keys = list(rows)
     page = {}
     for key in [keys[0], *keys[1::7], keys[0], keys[-1]]:
@@ -211,7 +211,7 @@ def test_features1d_sample_rows_slice_the_all_samples_arrays(insp):
     has (`$s`), not parts of their own: one cut per direction."""
     view = Features1D(insp, "bilstm", channels=[0, 3])
     slicer = view.slicer
-    rows = slicer.state["rows"]
+    rows = slicer.rows()
     ys = [v for m, trait, v in rows[json.dumps([2, "forward", True], separators=(",", ":"))]
           if trait == "y" and type(slicer.models[m]).__name__ == "Lines"]
     assert ys and all("$s" in y and y["$s"][1] == 2 for y in ys)
@@ -238,7 +238,7 @@ def test_rnn_histogram_gate_only_toggles_display(insp):
     assert [f.title for f in figures if f.layout.display != "none"] == ["input: f",
                                                                          "recurrent: f"]
     slicer = view.slicer
-    for row in slicer.state["rows"].values():
+    for row in slicer.rows().values():
         children = [decode(slicer, v) for m, trait, v in row if trait == "children"]
         assert children == [list(figures)]
     view.close()
@@ -260,7 +260,7 @@ def test_a_refused_state_has_a_row_showing_why(insp):
     message, layout = view.message, view.message.layout
     rows = {tuple(json.loads(key)): {(slicer.models[m], trait): decode(slicer, v)
                                      for m, trait, v in row}
-            for key, row in slicer.state["rows"].items()}
+            for key, row in slicer.rows().items()}
     assert set(rows) == {(layer,) for layer in view.layer_choices()}
     refused = rows[("dense",)]
     assert set(refused) == {(message, "value"), (layout, "display")}

@@ -504,21 +504,16 @@ def _completed(logs):
     return {**completed, **refused}
 
 
-def _with_messages(view, logs):
-    """The view's message line in every row: what the kernel shows when it
-    reads that state from the page - the refusal's text (Binding shows it,
-    the figures stay as they are), or nothing (a drawn state clears it)."""
+def _with_message(view, log):
+    """The view's message line in a row: what the kernel shows when it reads
+    that state from the page - the refusal's text (Binding shows it, the
+    figures stay as they are), or nothing (a drawn state clears it)."""
     from ._base import show_message
-
-    def shown(text):
-        line = types.SimpleNamespace(value="", layout=types.SimpleNamespace(display=None))
-        show_message(types.SimpleNamespace(message=line), text)
-        return [(view.message, "value", line.value),
-                (view.message.layout, "display", line.layout.display)]
-
-    cleared = shown("")
-    return {key: log + cleared if isinstance(log, list) else shown(str(log))
-            for key, log in logs.items()}
+    line = types.SimpleNamespace(value="", layout=types.SimpleNamespace(display=None))
+    show_message(types.SimpleNamespace(message=line), "" if isinstance(log, list) else str(log))
+    message = [(view.message, "value", line.value),
+               (view.message.layout, "display", line.layout.display)]
+    return log + message if isinstance(log, list) else message
 
 
 def tick_sets(axis, ticks, label=None, memo=None):
@@ -604,6 +599,10 @@ class TwinSlicer(BrowserSlicer):
         super().__init__(kind, controls, kernel_only=kernel_only)
         self.unchecks = unchecks or {}
 
+    def rows(self):
+        """{state key: [[model index, trait, value]]}, the table sent."""
+        return json.loads(self.state.get("rows") or "{}")
+
     def send_table(self, view, keys, states, kinds, layout=None, stand_values=None,
                    record=None):
         """Record every state in `states` (dicts of the `keys` controls), one
@@ -611,7 +610,7 @@ class TwinSlicer(BrowserSlicer):
         rows or BUDGET bytes, no rows: the controls join `kernel_only`.
         `layout`: (Layout widget, template) whose grid_template_columns the
         page sets to template.format(ceil(figures / n_rows)). `record`:
-        states -> [sets or TraitError], the view's own account of what it
+        states -> iterable of sets or TraitError, the view's own account of what it
         draws for each (the very sets its `_redraw` applies, each complete);
         without it, `_redraw` runs on a stand-in per state (`recorded`)."""
         self.need_kernel(view)
@@ -627,18 +626,21 @@ class TwinSlicer(BrowserSlicer):
         states = list(states)
         if len(states) <= ROW_BUDGET:
             with getattr(view.inspector, "steady", contextlib.nullcontext)():
-                if record is not None:
-                    logs = dict(zip((row_key([v[k] for k in keys]) for v in states),
-                                    record(states)))
+                if record is not None:   # a row at a time, each JSON at once: the
+                    # rows' ~100k small objects never live together (a full
+                    # garbage collection every refresh or two otherwise)
+                    logs = zip((row_key([v[k] for k in keys]) for v in states),
+                               record(states))
                 else:
                     logs = _completed({row_key([values[k] for k in keys]):
                                        recorded(view, values, stand_values=stand_values)
-                                       for values in states})
-            for key, log in _with_messages(view, logs).items():
-                rows[key] = table.row(log)
-                if table.size > BUDGET:
-                    rows = {}
-                    break
+                                       for values in states}).items()
+                for key, log in logs:
+                    rows[key] = json.dumps(table.row(_with_message(view, log)),
+                                           separators=(",", ":"), allow_nan=False)
+                    if table.size > BUDGET:
+                        rows = {}
+                        break
         extra = {} if layout is None else {
             "layout": {"model": table.model(layout[0]), "template": layout[1]}}
         parts = table.parts if rows else []
@@ -656,7 +658,13 @@ class TwinSlicer(BrowserSlicer):
             self.state = {"keys": keys, "kernel": row_key([getattr(view, k) for k in keys]),
                           "options": {name: _option_values(w) for name, w in self.controls.items()
                                       if hasattr(w, "options")},
-                          "rows": rows, **extra}
+                          # one JSON string: a nested table of ~1 MB kept in the
+                          # state as Python lists is walked by every send and
+                          # by the garbage collector (a full collection per
+                          # refresh or two: ~200 ms with TensorFlow loaded)
+                          "rows": "{" + ",".join(f"{json.dumps(key)}:{row}"
+                                                 for key, row in rows.items()) + "}",
+                          **extra}
 
 
 def _option_values(control):
@@ -705,8 +713,8 @@ def sync_rnn_histogram(view, kinds):
 
     def record(states):
         memo = {}
-        return [view.drawn_sets(s["direction"], s["gate"], s["equate_axes"], s["bias"], memo)
-                for s in states]
+        return (view.drawn_sets(s["direction"], s["gate"], s["equate_axes"], s["bias"], memo)
+                for s in states)
 
     view.slicer.send_table(view, keys, states, kinds, record=record)
 
@@ -740,8 +748,8 @@ def sync_features1d(view, kinds):
 
     def record(states):
         memo = {}
-        return [view.drawn_sets(s["sample"], s["direction"], channels[s["direction"]],
-                                s["share_xy"], memo) for s in states]
+        return (view.drawn_sets(s["sample"], s["direction"], channels[s["direction"]],
+                                s["share_xy"], memo) for s in states)
 
     states = [dict(zip(keys, v)) for v in itertools.product(
         ["all", *range(view.n_samples())], directions, (True, False))]
