@@ -1,15 +1,31 @@
-"""Inspector refresh cost vs one training step, on the issue's reference model.
+"""Inspector refresh cost vs one training step, on the issue's reference model,
+on each Keras backend (TensorFlow, JAX: a subprocess each, Keras picks its
+backend at import).
 
 LSTM(256, return_sequences=True) -> LSTM(256), x (16, 100, 16). Prints medians
 measured in one run and their ratio (machines here are noisy: compare ratios).
-The warm-up trains, so the engine XLA-compiles its passes, as it does for
-live refreshes during training (`_engine.Engine._call`).
+The warm-up trains, so the TensorFlow engine XLA-compiles its passes, as it
+does for live refreshes during training (`_engine.Engine._call`); the JAX
+engine always jits.
+
+    python bench/inspector.py                 # both backends
+    python bench/inspector.py --backend jax   # one
 """
+import argparse
 import os
 import statistics
+import subprocess
+import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+BACKENDS = ("tensorflow", "jax")
+parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument("--backend", choices=BACKENDS, help="only this backend")
+BACKEND = parser.parse_args().backend
+if BACKEND is not None:
+    os.environ["KERAS_BACKEND"] = BACKEND   # before keras is imported
+
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
@@ -77,14 +93,14 @@ def main(repeats=15):
     out_s, full_s = statistics.median(outputs_only), statistics.median(full)
     plain_s = statistics.median(plain)
     cached_s = median_seconds(lambda: insp.gradients("lstm_2"), 200)
-    print("inspector benchmark: LSTM(256)->LSTM(256), x (16, 100, 16), "
-          f"medians of {repeats}")
+    print(f"inspector benchmark ({keras.backend.backend()} backend): LSTM(256)->LSTM(256), "
+          f"x (16, 100, 16), medians of {repeats}")
     print(f"  train_on_batch                         {1e3 * train_s:7.1f} ms")
     print(f"  refresh: outputs + output-grads        {1e3 * out_s:7.1f} ms   "
           f"ratio {out_s / train_s:.2f}  (target <= 0.5)")
     print(f"  refresh: + weight-grads of both layers {1e3 * full_s:7.1f} ms   "
           f"ratio {full_s / train_s:.2f}  (target <= 0.9)")
-    print(f"  the same before any training (no XLA)  {1e3 * plain_s:7.1f} ms   "
+    print(f"  the same before any training           {1e3 * plain_s:7.1f} ms   "
           f"ratio {plain_s / train_s:.2f}")
     print(f"  cached repeat request                  {1e3 * cached_s:7.3f} ms (target < 1 ms)")
     passes = (insp.compute_count - passes_before) / repeats
@@ -92,4 +108,8 @@ def main(repeats=15):
 
 
 if __name__ == "__main__":
-    main()
+    if BACKEND is None:   # each in a process of its own
+        for backend in BACKENDS:
+            subprocess.run([sys.executable, __file__, "--backend", backend], check=True)
+    else:
+        main()
