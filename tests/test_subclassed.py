@@ -288,3 +288,35 @@ def model_weight(insp, direction, name):
     layer = insp.layer("bigru")
     cell = (layer.forward_layer if direction == "forward" else layer.backward_layer).cell
     return getattr(cell, name).numpy()
+
+
+class Padded(keras.Model):
+    """Embedding(mask_zero=True) -> LSTM: the mask reaches the LSTM's output."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.emb = keras.layers.Embedding(10, 3, mask_zero=True, name="emb")
+        self.lstm = keras.layers.LSTM(4, return_sequences=True, name="lstm")
+        self.head = keras.layers.Dense(1, name="head")
+
+    def call(self, x):
+        return self.head(self.lstm(self.emb(x)))
+
+
+def test_masks_of_a_subclassed_model():
+    tokens = np.array([[1, 2, 3, 0, 0], [4, 5, 0, 0, 0]])
+    model = built(Padded, tokens)
+    insp = Inspector(model, tokens, np.ones((2, 5, 1), "float32"))
+    np.testing.assert_array_equal(insp.mask("lstm"), tokens > 0)
+    assert insp.mask("emb") is not None and insp.mask("head") is not None
+    # masked timesteps of the LSTM's output carry the previous state and no
+    # gradient from the loss (Keras' masked loss ignores them)
+    np.testing.assert_array_equal(insp.gradients("head")[tokens == 0], 0)
+
+
+def test_a_backend_without_an_engine_is_named(monkeypatch):
+    from seernn_widgets import _engine
+    monkeypatch.setattr(keras.backend, "backend", lambda: "torch")
+    with pytest.raises(NotImplementedError, match="'torch' is not supported: use 'tensorflow' "
+                                                  "or 'jax'"):
+        _engine._engine_class()
