@@ -99,7 +99,13 @@ def held_interrupts():
 
 
 def step_of(model):
-    """The optimizer's iteration count (None without an optimizer)."""
+    """The optimizer's iteration count (None without an optimizer). Every
+    read of the model starts here: on JAX, inside `fit`, Keras keeps the
+    training state apart and empties the variables until something asks for
+    them, so it is written back first (a no-op once written, and elsewhere)."""
+    sync = getattr(model, "jax_state_sync", None)
+    if sync is not None:
+        sync()
     optimizer = getattr(model, "optimizer", None)
     return None if optimizer is None else int(optimizer.iterations.numpy())
 

@@ -118,15 +118,23 @@ class Inspector:
     def layer(self, _id):
         """The Keras layer for an index, an entry or (partial) layer name,
         or a layer object."""
+        called = [entry.layer for entry in self.entries.values()]   # also nested ones
         if isinstance(_id, keras.layers.Layer):
-            if _id not in self.model.layers:
+            if _id not in self.model.layers and not any(_id is layer for layer in called):
                 raise _layers.LayerNotFoundError(
                     f"layer {_id.name!r} is not in model {self.model.name!r}; "
                     f"{_layers.describe_choices(self.model)}")
             return _id
         if isinstance(_id, str) and _id in self.entries:
             return self.entries[_id].layer
-        return _layers.find_layer(self.model, _id)
+        try:
+            return _layers.find_layer(self.model, _id)
+        except _layers.LayerNotFoundError:
+            # a layer inside a layer of a subclassed model, by part of its name
+            found = [layer for layer in called if isinstance(_id, str) and _id in layer.name]
+            if not found:
+                raise
+            return found[0]
 
     def entry(self, _id):
         """The `_layers.Entry` an id names (a layer's first output for an

@@ -124,6 +124,32 @@ def views_and_functions(weights_dir, out):
         out[f"compat/get_rnn_weights/{i}"] = np.asarray(w)
 
 
+def live_training(weights_dir, out):
+    """LiveRefresh inside fit, every batch: what the inspector reads then is
+    the model as train_on_batch leaves it after as many batches (on JAX, fit
+    keeps its state apart from the variables mid-epoch)."""
+    def make():
+        keras.utils.set_random_seed(5)
+        model = subclassed(Stacked)()
+        model.predict(X, verbose=0)
+        model.load_weights(weights_dir / "stacked.weights.h5")
+        return model
+    model, twin = make(), make()
+    insp = Inspector(model, X, Y)
+    seen = []
+    insp.observe(lambda i: seen.append((i.step, i.weights("lstm")[0], i.gradients("lstm"))))
+    model.fit(X, Y, batch_size=2, epochs=1, shuffle=False, verbose=0,
+              callbacks=[sw.LiveRefresh(insp, every_n_batches=1, min_interval_s=0)])
+    expected = []
+    for start in range(0, len(X), 2):
+        twin.train_on_batch(X[start:start + 2], Y[start:start + 2])
+        expected.append(twin.get_weights()[0])
+    out["live/steps"] = np.array([step for step, _, _ in seen])
+    out["live/kernel_seen"] = np.stack([w for _, w, _ in seen])
+    out["live/kernel_trained"] = np.stack(expected)
+    out["live/gradients"] = np.stack([g for _, _, g in seen])
+
+
 def main(weights_dir, out_path):
     weights_dir = Path(weights_dir)
     weights_dir.mkdir(exist_ok=True)
@@ -131,6 +157,7 @@ def main(weights_dir, out_path):
     for name, (make, x, y) in MODELS.items():
         metas[name] = probe(name, make, x, y, weights_dir, out)
     views_and_functions(weights_dir, out)
+    live_training(weights_dir, out)
     out["meta"] = np.array(json.dumps({"backend": keras.backend.backend(), "models": metas}))
     np.savez(out_path, **out)
 

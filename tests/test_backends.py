@@ -51,7 +51,8 @@ def test_same_entries_and_reachability(probed):
 def test_same_numbers(probed):
     (tf_meta, tf_arrays), (jax_meta, jax_arrays) = (probed[b] for b in BACKENDS)
     assert tf_arrays.keys() == jax_arrays.keys()
-    kinds = {key.split("/")[1] for key in tf_arrays if not key.startswith(("views", "compat"))}
+    kinds = {key.split("/")[1] for key in tf_arrays
+             if not key.startswith(("views", "compat", "live"))}
     assert kinds == {"out", "grad", "wgrad"}
     drawn = {key.split("/")[1] for key in tf_arrays if key.startswith("views/")}
     assert drawn == {"features2d", "rnnheatmap", "rnnhistogram", "features1d", "features0d",
@@ -70,3 +71,12 @@ def test_same_numbers(probed):
 def test_predict_and_training_unchanged_by_inspection(probed, backend):
     for name, meta in probed[backend][0]["models"].items():
         assert meta["predict_same"] and meta["train_same"], (backend, name)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_live_refresh_sees_each_batch_of_fit(probed, backend):
+    arrays = probed[backend][1]
+    assert arrays["live/steps"].tolist() == [1, 2, 3]
+    seen, trained = arrays["live/kernel_seen"], arrays["live/kernel_trained"]
+    np.testing.assert_allclose(seen, trained, rtol=1e-5, atol=1e-7)
+    assert not np.allclose(seen[0], seen[1])

@@ -1,12 +1,16 @@
 """Every widget in a real JupyterLab + Chromium: it renders, the mouse moves
 its sample slider and the picture and the kernel's trait follow, and a norm
 change recolours the heatmap."""
+import time
+
+import numpy as np
 import pytest
 
 from lab import (
     drag_slider,
     kernel_value,
     open_notebook,
+    picture,
     pixel_hash,
     run_all,
     screenshot,
@@ -14,6 +18,7 @@ from lab import (
     wait_pixels_nonblank,
     write_notebook,
 )
+from seernn_widgets.views.lines import palette
 
 NOTEBOOK = "widgets.ipynb"
 
@@ -125,10 +130,12 @@ def test_view_follows_a_dropdown_chosen_with_the_mouse(notebook_page, lab, var, 
     view = page.locator(f".t-{var}")
     target = view.locator(f".{figure_class}").first if figure_class else view
     target.wait_for()
-    # points or lines on a white plot: ~4% of the pixels (fewer grid lines since
-    # the axes carry round 1-2-5 ticks; looked at: tests/artifacts/*_initial.png)
-    assert wait_pixels_nonblank(target, min_colours=4, min_foreground=0.025), \
-        f"{var}: figure is blank"
+    if var == "wn":   # one step recorded: a few dots per weight, in its colour
+        assert wait_colours(page, target, palette(3)), f"{var}: the weights' dots are missing"
+    else:   # points or lines on a white plot: ~4% of the pixels (looked at:
+        # tests/artifacts/*_initial.png)
+        assert wait_pixels_nonblank(target, min_colours=4, min_foreground=0.025), \
+            f"{var}: figure is blank"
     screenshot(view, f"{var}_initial")
     before = pixel_hash(target)
     view.locator(f".{menu} select").first.select_option(option)
@@ -136,3 +143,16 @@ def test_view_follows_a_dropdown_chosen_with_the_mouse(notebook_page, lab, var, 
     trait = "what" if var == "ex" else "layer"
     assert kernel_value(lab, NOTEBOOK, f"{var}.{trait}") == option
     screenshot(view, f"{var}_{option}")
+
+
+def wait_colours(page, target, colours, at_least=8, timeout=10.0):
+    """Whether `target` shows at least `at_least` pixels of each '#rrggbb'
+    of `colours` (within a few levels: anti-aliasing), within `timeout` s."""
+    wanted = [np.array([int(c[i:i + 2], 16) for i in (1, 3, 5)]) for c in colours]
+    deadline = time.monotonic() + timeout
+    while True:
+        pixels = np.asarray(picture(page, target), dtype=int).reshape(-1, 3)
+        counts = [int((np.abs(pixels - rgb).max(axis=1) <= 8).sum()) for rgb in wanted]
+        if min(counts) >= at_least or time.monotonic() > deadline:
+            return min(counts) >= at_least
+        time.sleep(0.25)
