@@ -397,13 +397,15 @@ class View(Transactional, widgets.VBox):
         close_owned(self)
         super().close()
 
-    def subject(self, what=None):
-        """What the title calls the data shown: 'lstm gradients'; a source
-        of plain arrays names its data itself ('gradients', the user's title)."""
+    def subject(self, what=None, layer=None):
+        """What the title calls the data shown (of `layer`, default the
+        view's): 'lstm gradients'; a source of plain arrays names its data
+        itself ('gradients', the user's title)."""
+        layer = self.layer if layer is None else layer
         describe = getattr(self.inspector, "describe", None)
-        return describe(self.layer, self.mode) if describe else f"{self.layer} {what or self.mode}"
+        return describe(layer, self.mode) if describe else f"{layer} {what or self.mode}"
 
-    def heading(self):
+    def heading(self, layer=None):
         """The title's first part: the `title` given, else `subject()`, led by
         the model's name ('demo: lstm gradients') while views of more than
         one model are open, so titles of different models differ."""
@@ -413,7 +415,8 @@ class View(Transactional, widgets.VBox):
         name = None if hasattr(self.inspector, "describe") \
             else getattr(self.inspector, "name", None)
         many = len({id(view.inspector) for view in list(_OPEN_VIEWS)}) > 1
-        return f"{name}: {self.subject()}" if name and many else self.subject()
+        subject = self.subject(layer=layer)
+        return f"{name}: {subject}" if name and many else subject
 
     def step_note(self):
         """' - step 20' when a past step is shown (the `step` control)."""

@@ -22,14 +22,14 @@ import types
 from pathlib import Path
 
 import anywidget
+import bqplot
 import ipywidgets
 import numpy as np
 import traitlets
 from ipywidgets import widget_serialization
-from ipywidgets.widgets.widget import _instances
 
 from .. import slicing
-from ._base import Kind, owning, same
+from ._base import Kind, owning
 from ._heatmap import DIVERGING, GREYS
 from ._ticks import grid_columns, left_margin, y_label_offset
 
@@ -274,22 +274,17 @@ def sync_rnn_heatmap(view, kinds, state):
 # -- page twins by lookup: Features0D, Features1D, RNNHistogram, WeightNorms, Explorer
 #
 # Their states are few (a direction, a gate, a sample ...), so for every state
-# a control can reach in the page the view's own `_redraw` is run on a
-# stand-in (`_Stand`) that records, instead of making, each trait it sets on
-# a widget: marks' x/y, scales' ranges, axes' ticks, titles, the grid's
-# children. The page then only looks up the row of the state its controls
-# show (js/twins.js). Controls that need the kernel (a layer, a mode, a step,
-# bins, channels) are `kernel_only`: the page disables them, with a tooltip,
-# while the kernel is busy and in a page without a kernel.
-#
-# Features1D and RNNHistogram, whose tables are large (66-200 states), skip
-# the stand-in: their `drawn_sets(state)` is the one account of what is drawn,
-# [(widget, trait, value)] that their `_redraw` applies (`apply_sets`) and
-# that the table sends per state, computed straight from the cached arrays
-# with one memo across the states (each direction cut once, a sample's lines
-# a `Row` of the all-samples arrays, ticks once per range): ~6-8x cheaper
-# than a `_redraw` on the stand-in per state. A state a view refuses gets a
-# row too: the message the kernel shows when it reads that value.
+# a control can reach in the page Python computes what is drawn and the page
+# only looks up the row of the state its controls show (js/twins.js). Each
+# view's `drawn_sets(state)` is the one account of what it draws -
+# [(widget, trait, value)]: marks' x/y, scales' ranges, axes' ticks, titles,
+# the grid's children - that its own `_redraw` applies (`apply_sets`) and that
+# the table sends per state, computed straight from the cached arrays with
+# one memo across the states (each direction cut once, a sample's lines a
+# `Row` of the all-samples arrays, ticks once per range). Controls that need
+# the kernel (a layer, a mode, a step, bins, channels) are `kernel_only`: the
+# page disables them, with a tooltip, while the kernel is busy and in a page
+# without a kernel.
 KERNEL_TIPS = {
     "busy": "needs the Python kernel, which is busy (a cell is running): "
             "this control acts once the cell ends",
@@ -297,124 +292,6 @@ KERNEL_TIPS = {
 }
 ROW_BUDGET = 400    # states a table may hold; over it, the controls are kernel_only
 POOL = 64           # Features1D figures made ahead: channels the page can show
-
-
-class _Stand:
-    """Stands for `target` (a view, a widget, a helper holding widgets) while
-    a `_redraw` runs for a state the page may show: traits set on widgets are
-    logged as (widget, name, value) and seen by later reads; nothing is sent.
-    The view's and helpers' methods run on stand-ins; widgets' methods do
-    nothing (hold_sync is a no-op context)."""
-
-    def __init__(self, target, log, values=None):
-        object.__setattr__(self, "_target", target)
-        object.__setattr__(self, "_log", log)
-        object.__setattr__(self, "_values", dict(values or {}))
-
-    def __getattr__(self, name):
-        values, target = self._values, self._target
-        if name in values:
-            return values[name]
-        attr = getattr(type(target), name, None)
-        if isinstance(target, ipywidgets.Widget) and target is not self._log.root:
-            if name == "hold_sync":
-                return contextlib.nullcontext
-            if callable(attr) and not isinstance(attr, traitlets.TraitType):
-                return lambda *args, **kwargs: None
-        elif isinstance(attr, types.FunctionType):
-            return types.MethodType(attr, self)
-        return _stand_in(getattr(target, name), self._log)
-
-    def __setattr__(self, name, value):
-        target = self._target
-        if (isinstance(target, ipywidgets.Widget) and target is not self._log.root
-                and target.has_trait(name)):
-            value = target.traits()[name]._validate(target, _real(value))   # e.g. squeezed
-            self._log.append((target, name, value))
-        self._values[name] = _stand_in(value, self._log)
-
-    def __iter__(self):
-        return iter(self._target)
-
-
-class _Log(list):
-    """The (widget, trait, value) sets, and one stand-in per object (a value
-    set through one is seen through every later read)."""
-
-    def __init__(self, root):
-        super().__init__()
-        self.root = root
-        self.stands = {}
-
-    def stand(self, target):
-        if id(target) not in self.stands:
-            self.stands[id(target)] = (target, _Stand(target, self))
-        return self.stands[id(target)][1]
-
-
-def _ours(value):
-    return isinstance(value, ipywidgets.Widget) or (
-        type(value).__module__.startswith("seernn_widgets.views")
-        and not isinstance(value, type))
-
-
-def _stand_in(value, log):
-    if isinstance(value, _Stand) or not (_ours(value) or isinstance(value, (list, tuple, dict))):
-        return value
-    if isinstance(value, dict):
-        return {k: _stand_in(v, log) for k, v in value.items()} \
-            if any(_ours(v) for v in value.values()) else value
-    if isinstance(value, (list, tuple)):
-        return type(value)(_stand_in(v, log) for v in value) \
-            if any(_ours(v) for v in value) else value
-    return log.stand(value)
-
-
-def _real(value):
-    if isinstance(value, _Stand):
-        return value._target
-    if isinstance(value, (list, tuple)):
-        return type(value)(_real(v) for v in value)
-    return value
-
-
-def refitted(view, values):
-    """The whole control state the kernel's transaction would reach from
-    `values`, or the TraitError it refuses them with; the view is left as
-    it was."""
-    old = view.control_state()
-    try:
-        view._transact(values)
-        return view.control_state()
-    except traitlets.TraitError as e:
-        return e
-    finally:
-        with view._applying(), view.hold_trait_notifications():
-            for name, value in old.items():
-                if not same(getattr(view, name), value):
-                    setattr(view, name, value)
-
-
-def recorded(view, state, kinds=None, stand_values=None):
-    """[(widget, trait, value)] the view's `_redraw` would set for the control
-    `state` (the others as the kernel's transaction would re-fit them), or
-    the TraitError the view refuses that state with. Nothing is sent or changed."""
-    from ._base import EVERYTHING
-    state = refitted(view, state)
-    if isinstance(state, traitlets.TraitError):
-        return state
-    log = _Log(view)
-    stand = _Stand(view, log, state)
-    if stand_values is not None:
-        stand._values.update(stand_values(stand))
-    before = set(_instances)
-    type(view)._redraw(stand, kinds or EVERYTHING)
-    made = set(_instances) - before
-    if made:   # a widget the twin has no model for: the page could not show it
-        for key in made:
-            _instances[key].close()
-        raise RuntimeError(f"{type(view).__name__}._redraw made widgets for {state}")
-    return list(log)
 
 
 class _Table:
@@ -481,39 +358,15 @@ class _Table:
         return [[self.model(w), name, self.value(v)] for w, name, v in log]
 
 
-def _completed(logs):
-    """Each state's log with, for each widget it sets, every trait any state
-    sets on it. `_redraw` skips a set whose value equals the widget's
-    (set_ticks, margins): in that state the trait keeps the value the
-    stand-in read, the widget's own now. The page must still set it, coming
-    from a state that changed it. (A widget a state leaves alone, e.g. a
-    figure not shown, is left alone.) Refusals (TraitError) pass through."""
-    refused = {key: log for key, log in logs.items() if not isinstance(log, list)}
-    logs = {key: log for key, log in logs.items() if isinstance(log, list)}
-    pairs = {}
-    for log in logs.values():
-        for widget, name, _ in log:
-            pairs.setdefault((id(widget), name), (widget, name))
-    completed = {}
-    for key, log in logs.items():
-        have = {(id(widget), name) for widget, name, _ in log}
-        drawn = {pair[0] for pair in have}
-        completed[key] = log + [(widget, name, getattr(widget, name))
-                                for pair, (widget, name) in pairs.items()
-                                if pair[0] in drawn and pair not in have]
-    return {**completed, **refused}
-
-
-def _with_message(view, log):
-    """The view's message line in a row: what the kernel shows when it reads
-    that state from the page - the refusal's text (Binding shows it, the
-    figures stay as they are), or nothing (a drawn state clears it)."""
+def _message_cleared(view):
+    """The sets that clear the view's message line: every state a table
+    holds is one the kernel draws (built from the view's choices), so a
+    message left by an earlier refusal goes, as the kernel's redraw clears it."""
     from ._base import show_message
     line = types.SimpleNamespace(value="", layout=types.SimpleNamespace(display=None))
-    show_message(types.SimpleNamespace(message=line), "" if isinstance(log, list) else str(log))
-    message = [(view.message, "value", line.value),
-               (view.message.layout, "display", line.layout.display)]
-    return log + message if isinstance(log, list) else message
+    show_message(types.SimpleNamespace(message=line), "")
+    return [(view.message, "value", line.value),
+            (view.message.layout, "display", line.layout.display)]
 
 
 def tick_sets(axis, ticks, label=None, memo=None):
@@ -603,16 +456,15 @@ class TwinSlicer(BrowserSlicer):
         """{state key: [[model index, trait, value]]}, the table sent."""
         return json.loads(self.state.get("rows") or "{}")
 
-    def send_table(self, view, keys, states, kinds, layout=None, stand_values=None,
-                   record=None):
+    def send_table(self, view, keys, states, kinds, record, layout=None):
         """Record every state in `states` (dicts of the `keys` controls), one
         row each, and send them with the kernel's state; over ROW_BUDGET
         rows or BUDGET bytes, no rows: the controls join `kernel_only`.
         `layout`: (Layout widget, template) whose grid_template_columns the
         page sets to template.format(ceil(figures / n_rows)). `record`:
-        states -> iterable of sets or TraitError, the view's own account of what it
-        draws for each (the very sets its `_redraw` applies, each complete);
-        without it, `_redraw` runs on a stand-in per state (`recorded`)."""
+        states -> iterable of sets, the view's own account of what it draws
+        for each (its `drawn_sets`: the very sets its `_redraw`
+        applies, each complete)."""
         self.need_kernel(view)
         # the rows hold while only the keys moved; the heading changes
         # alone when another model's view opens (View._retitle)
@@ -626,17 +478,13 @@ class TwinSlicer(BrowserSlicer):
         states = list(states)
         if len(states) <= ROW_BUDGET:
             with getattr(view.inspector, "steady", contextlib.nullcontext)():
-                if record is not None:   # a row at a time, each JSON at once: the
-                    # rows' ~100k small objects never live together (a full
-                    # garbage collection every refresh or two otherwise)
-                    logs = zip((row_key([v[k] for k in keys]) for v in states),
-                               record(states))
-                else:
-                    logs = _completed({row_key([values[k] for k in keys]):
-                                       recorded(view, values, stand_values=stand_values)
-                                       for values in states}).items()
+                # a row at a time, each JSON at once: the rows' ~100k small
+                # objects never live together (a full garbage collection
+                # every refresh or two otherwise)
+                logs = zip((row_key([v[k] for k in keys]) for v in states), record(states))
+                cleared = _message_cleared(view)
                 for key, log in logs:
-                    rows[key] = json.dumps(table.row(_with_message(view, log)),
+                    rows[key] = json.dumps(table.row(log + cleared),
                                            separators=(",", ":"), allow_nan=False)
                     if table.size > BUDGET:
                         rows = {}
@@ -685,10 +533,10 @@ def attach_features0d(view):
 
 
 def sync_features0d(view, kinds):
-    if isinstance(view, _Stand):
-        return
+    """Every direction, drawn by the view's own `drawn_sets`."""
     view.slicer.send_table(view, ["direction"],
-                           [{"direction": d} for d in view.choices("direction")], kinds)
+                           [{"direction": d} for d in view.choices("direction")], kinds,
+                           lambda states: (view.drawn_sets(s["direction"]) for s in states))
 
 
 # -- RNNHistogram -----------------------------------------------------------------
@@ -761,28 +609,19 @@ def sync_features1d(view, kinds):
 def attach_weight_norms(view):
     """A pool of Lines marks on the view's scales, as many as the tracked
     layer with most weights draws: the page shows any layer's history on them."""
-    from .norms import STATS, new_line
+    from .norms import STATS
     n = len(STATS) * max(len(view.inspector.weight_names(name)) for name in view.layer_choices())
     slicer = TwinSlicer("table", {"layer": view.control_widgets["layer"]}, {})
-    slicer.pool = [new_line({"x": view.x_scale, "y": view.y_scale}) for _ in range(n)]
+    slicer.pool = [bqplot.Lines(scales={"x": view.x_scale, "y": view.y_scale},
+                                marker="circle", marker_size=16) for _ in range(n)]
     return slicer
 
 
-def _pool_lines(stand, pool):
-    """WeightNorms._new_lines on a stand-in: styles the pool's marks
-    (tests/test_page_twins.py compares them with the kernel's)."""
-    return lambda norms: stand._style_lines(norms, iter(stand._log.stand(m) for m in pool))
-
-
 def sync_weight_norms(view, kinds):
-    """Every tracked layer's whole history, drawn on the pool."""
-    if isinstance(view, _Stand):
-        return
-    pool = view.slicer.pool
-    states = [{"layer": name} for name in view.layer_choices()]
-    view.slicer.send_table(view, ["layer"], states, kinds,
-                           stand_values=lambda stand: {"_new_lines": _pool_lines(stand, pool),
-                                                       "_lines_layer": None})
+    """Every tracked layer's whole history, drawn on the pool by the view's
+    own `drawn_sets`."""
+    view.slicer.send_table(view, ["layer"], [{"layer": name} for name in view.layer_choices()],
+                           kinds, lambda states: (view.drawn_sets(s["layer"]) for s in states))
 
 
 # -- Explorer ---------------------------------------------------------------------

@@ -236,8 +236,8 @@ class Features2D(colour.ColourControls, DirectionView):
         colour.note_drawn(self)
         sync_features2d(self, kinds, state)   # after show_mask: it may add the overlay
 
-    def subject(self, what=None):
-        return super().subject("kernel" if self.mode == "weights" else None)
+    def subject(self, what=None, layer=None):
+        return super().subject("kernel" if self.mode == "weights" else None, layer)
 
     def position_word(self):
         """What the sample control picks: a sample, or a 3-D kernel's position."""

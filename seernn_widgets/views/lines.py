@@ -34,12 +34,10 @@ from ._browser import (
 )
 from ._heatmap import MASK_COLOUR
 from ._ticks import (
-    Ticks,
     grid_columns,
     index_ticks,
     left_margin,
     right_margin,
-    set_ticks,
     title_style,
     value_ticks,
     y_label_offset,
@@ -396,33 +394,37 @@ class Features0D(_LayerArrayView):
     def _redraw(self, kinds):
         sync_features0d(self, kinds)   # every state the page can show, for the page
         self.show_direction_control()
-        data = self.view_data()
+        apply_sets(self.drawn_sets(self.direction))
+
+    def drawn_sets(self, direction):
+        """[(widget, trait, value)]: everything drawn for `direction`; the
+        page twin sends them for every direction (see Features1D)."""
+        data = slicing.features_0d(self._data(), direction)
         n_samples, n_units = data.shape
         units = self._units()
-        colours = palette(units)[slicing.direction_channels(units, self.direction)]
-        with self.points.hold_sync():
-            self.points.x = np.repeat(np.arange(n_samples, dtype=np.float32), n_units)
-            self.points.y = data.ravel()
-            self.points.colors = colours   # bqplot cycles them: point i is unit i % n_units
         # integer ticks on real samples only; round values on y
-        set_ticks(self.x_axis, index_ticks(n_samples, 10))
-        set_value_axis(self.figure, value_ticks(*slicing.finite_range([data], (-1.0, 1.0)), 5),
-                       f"{self.value_label()} (colour: unit)")
-        with self.zero_line.hold_sync():
-            self.zero_line.x = np.array([-0.5, n_samples - 0.5], dtype=np.float32)
-            self.zero_line.y = np.zeros(2, dtype=np.float32)
-        self.figure.title = self._describe(data)
-        self.figure.title_style = title_style(self.figure.title)
+        x_ticks, y_ticks = (index_ticks(n_samples, 10),
+                            value_ticks(*slicing.finite_range([data], (-1.0, 1.0)), 5))
+        label = f"{self.value_label()} (colour: unit)"
+        title = self._describe(data, direction=direction)
+        return [
+            (self.points, "x", np.repeat(np.arange(n_samples, dtype=np.float32), n_units)),
+            (self.points, "y", data.ravel()),
+            # bqplot cycles the colours: point i is unit i % n_units
+            (self.points, "colors", palette(units)[slicing.direction_channels(units, direction)]),
+            *tick_sets(self.x_axis, x_ticks),
+            *value_axis_sets(self.figure, x_ticks, y_ticks, label),
+            (self.zero_line, "x", np.array([-0.5, n_samples - 0.5], dtype=np.float32)),
+            (self.zero_line, "y", np.zeros(2, dtype=np.float32)),
+            (self.figure, "title", title),
+            (self.figure, "title_style", title_style(title))]
 
 
-def set_value_axis(figure, ticks, label):
-    """A figure's left axis: round `ticks` and `label`; the margins fit the
-    tick labels (none clipped at any width)."""
+def value_axis_sets(figure, x_ticks, y_ticks, label):
+    """A figure's left axis as sets: round `y_ticks` and `label`; the
+    margins fit the tick labels (none clipped at any width)."""
     axis = figure.axes[1]
-    set_ticks(axis, ticks, label)
-    axis.label_offset = y_label_offset(ticks)
-    x_labels = tuple((figure.axes[0].tick_labels or {}).values())
-    margin = {**figure.fig_margin, "left": left_margin(ticks, label),
-              "right": right_margin(Ticks(x_labels, x_labels), 14)}
-    if margin != figure.fig_margin:
-        figure.fig_margin = margin
+    return [*tick_sets(axis, y_ticks, label),
+            (axis, "label_offset", y_label_offset(y_ticks)),
+            (figure, "fig_margin", {**figure.fig_margin, "left": left_margin(y_ticks, label),
+                                    "right": right_margin(x_ticks, 14)})]

@@ -11,12 +11,11 @@ import numpy as np
 from .. import slicing
 from ..stats import column_norms
 from ._base import Kind, View, dropdown, log
-from ._browser import attach_weight_norms, sync_weight_norms
+from ._browser import apply_sets, attach_weight_norms, sync_weight_norms, tick_sets
 from ._ticks import (
     integer_ticks,
     left_margin,
     right_margin,
-    set_ticks,
     title_style,
     value_ticks,
     y_label_offset,
@@ -76,7 +75,6 @@ class WeightNorms(View):
         self._steps = []
         self._norms = {}   # layer name -> weight path -> stat -> [values]
         self.lines = {}    # (weight path, stat) -> the Lines mark drawn
-        self._lines_layer = None   # whose weights self.lines are
         super().__init__(inspector, None if many else layer, **kwargs)
 
     def layer_choices(self):
@@ -155,59 +153,46 @@ class WeightNorms(View):
 
     def _redraw(self, kinds):
         sync_weight_norms(self, kinds)   # every tracked layer's lines, for the page
-        data = self.view_data()
-        if self._lines_layer != self.layer:   # new weights: new lines
-            self._new_lines(data["norms"])
-        x = np.asarray(data["steps"], dtype=np.float32)
-        for (path, stat), mark in self.lines.items():
-            with mark.hold_sync():
-                mark.x, mark.y = x, np.asarray(data["norms"][path][stat], dtype=np.float32)
-        self.figure.title = f"{self.heading()}: column l2 norms"   # legend: max / mean
-        self.figure.title_style = title_style(self.figure.title)
-        self._set_ticks(data)
+        apply_sets(self.drawn_sets(self.layer))
+        keys = [(path, stat) for path in self.history()["norms"] for stat in STATS]
+        self.lines = dict(zip(keys, self.slicer.pool))
 
-    def _set_ticks(self, data):
+    def drawn_sets(self, layer):
+        """[(widget, trait, value)]: everything drawn for `layer`'s history,
+        on the pool of marks made for the layer with most weights (the page
+        twin sends the sets of every tracked layer; see Features1D)."""
+        data = self.history(layer)
+        norms, pool = data["norms"], iter(self.slicer.pool)
+        colours, labels = palette(len(norms)), [weight_label(path, layer) for path in norms]
+        x = np.asarray(data["steps"], dtype=np.float32)
+        sets, shown = [], []
+        for colour, path, label in zip(colours, norms, labels):
+            for stat in STATS:
+                mark = next(pool)
+                shown.append(mark)
+                sets += [(mark, "colors", [colour]), (mark, "line_style", LINE_STYLES[stat]),
+                         (mark, "labels", [f"{label} {stat}"]), (mark, "x", x),
+                         (mark, "y", np.asarray(norms[path][stat], dtype=np.float32))]
+        title = f"{self.heading(layer)}: column l2 norms"
+        return [*sets, (self.figure, "marks", tuple(shown)),
+                (self.legend, "value", legend_html(labels, colours)),
+                (self.figure, "title", title), (self.figure, "title_style", title_style(title)),
+                *self._axes_sets(data)]
+
+    def _axes_sets(self, data):
         """Each recorded step once (integers, thinned 1-2-5); round norms."""
         steps = data["steps"]
         lo, hi = min(steps), max(steps)
-        with self.x_scale.hold_sync():   # one step: a range around it, not a point
-            self.x_scale.min, self.x_scale.max = (float(lo), float(hi)) if hi > lo \
-                else (lo - 1.0, hi + 1.0)
         x_ticks = integer_ticks(lo, hi, 10)
         values = [v for stats in data["norms"].values() for line in stats.values() for v in line]
         y_lo, y_hi = slicing.finite_range([np.asarray(values, np.float64)], (0.0, 1.0))
         y_ticks = value_ticks(y_lo, y_hi, 5)
         x_axis, y_axis = self.figure.axes
-        set_ticks(x_axis, x_ticks)
-        set_ticks(y_axis, y_ticks)
-        y_axis.label_offset = y_label_offset(y_ticks)
-        margin = {**self.figure.fig_margin, "left": left_margin(y_ticks, y_axis.label),
-                  "right": right_margin(x_ticks, 20)}
-        if margin != self.figure.fig_margin:
-            self.figure.fig_margin = margin
-
-    def _new_lines(self, norms):
-        old = list(self.lines.values())
-        scales = {"x": self.x_scale, "y": self.y_scale}
-        self._style_lines(norms, iter([new_line(scales) for _ in range(len(norms) * len(STATS))]))
-        for mark in old:
-            mark.close()
-
-    def _style_lines(self, norms, marks):
-        """One mark of `marks` per (weight, stat): a weight's colour, a stat's
-        dash; and the legend naming them (the page's pool goes through here too)."""
-        self.lines, colours = {}, palette(len(norms))
-        labels = [weight_label(path, self.layer) for path in norms]
-        for colour, path, name in zip(colours, norms, labels):
-            for stat in STATS:
-                mark = self.lines[(path, stat)] = next(marks)
-                mark.colors, mark.line_style = [colour], LINE_STYLES[stat]
-                mark.labels = [f"{name} {stat}"]
-        self.figure.marks = list(self.lines.values())
-        self.legend.value = legend_html(labels, colours)
-        self._lines_layer = self.layer
-
-
-def new_line(scales):
-    """A Lines mark of one weight's stat, not yet styled (`_style_lines`)."""
-    return bqplot.Lines(scales=scales, marker="circle", marker_size=16)
+        # one step: a range around it, not a point
+        x_range = (float(lo), float(hi)) if hi > lo else (lo - 1.0, hi + 1.0)
+        return [(self.x_scale, "min", x_range[0]), (self.x_scale, "max", x_range[1]),
+                *tick_sets(x_axis, x_ticks), *tick_sets(y_axis, y_ticks),
+                (y_axis, "label_offset", y_label_offset(y_ticks)),
+                (self.figure, "fig_margin", {**self.figure.fig_margin,
+                                             "left": left_margin(y_ticks, y_axis.label),
+                                             "right": right_margin(x_ticks, 20)})]
