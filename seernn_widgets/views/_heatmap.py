@@ -42,10 +42,11 @@ class Heatmap:
         self.colours = colours
         self.colour_scale = bqplot.ColorScale(colors=palette(*norm, colours),
                                               min=norm[0], max=norm[1])
-        # a vertical colour bar (ColorAxis is vertical when side is left or right)
+        # a vertical colour bar (ColorAxis is vertical when side is left or
+        # right), its ticks Python's (set_norm): no num_ticks, with which
+        # bqplot keeps only every k-th of the tick_values given
         self.colour_axis = bqplot.ColorAxis(scale=self.colour_scale, side="right",
-                                            tick_format=".2~g",
-                                            num_ticks=max(2, (height - 80) // 35))
+                                            tick_format=".2~g", num_ticks=None)
         h, w = image.shape
         # cells centred on integers: tick k sits on row/column k (see _ticks)
         self.mark = ImageGL(image=image, x=cell_extent(w), y=cell_extent(h),

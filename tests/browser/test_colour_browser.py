@@ -104,6 +104,13 @@ def test_colour_bar_and_page_ranges_while_a_cell_sleeps(page, lab):
     labels = page.locator(".t-hm .seernn-rnnheatmap-recurrent .ColorBar .tick text"
                           ).all_text_contents()
     assert "0" in labels and "0.1" in labels and "-1" in labels, labels
+    # every bar shows the labels Python gave it, the short bias bar too
+    for kernel in ("input", "recurrent", "bias"):
+        sent = kernel_value(lab, NOTEBOOK, f"list((hm.heatmaps['{kernel}'].colour_axis"
+                                           f".tick_labels or {{}}).values())")
+        shown = page.locator(f".t-hm .seernn-rnnheatmap-{kernel} .ColorBar .tick text"
+                             ).all_text_contents()
+        assert len(sent) >= 2 and shown == sent, (kernel, sent, shown)
 
     for width in (400, 1400):
         kernel_value(lab, NOTEBOOK, f"[setattr(v.layout, 'width', '{width}px') for v in (w, hm)]")
