@@ -269,12 +269,15 @@ class View(Transactional, widgets.VBox):
             w.set_controls(layer='bigru', direction='backward')
         """
         self._check_names(values)
-        old = self.control_state()
-        self._transact(values)
-        changed = frozenset(n for n in old if not same(old[n], getattr(self, n)))
-        if changed:
-            with self._owning():
-                self._commit(changed, old)
+        # nothing trains during a transaction: the step (a TensorFlow variable
+        # read per array otherwise, ~30 per change) is read once
+        with getattr(self.inspector, "steady", contextlib.nullcontext)():
+            old = self.control_state()
+            self._transact(values)
+            changed = frozenset(n for n in old if not same(old[n], getattr(self, n)))
+            if changed:
+                with self._owning():
+                    self._commit(changed, old)
 
     def control_kinds(self):
         """{control: Kind}, step included."""
