@@ -1,6 +1,5 @@
-// Browser twin of seernn_widgets/views/_colour.py's `palette` and
-// `ticks_within`: while a cell runs, a norm dragged in the page is drawn with
-// zero still white. tests/test_colour.py checks the strings against Python's.
+// Browser twin of seernn_widgets/views/_colour.py's `palette`: while a cell
+// runs, a norm dragged in the page is drawn with zero still white. tests/test_colour.py checks the strings against Python's.
 
 const N_COLOURS = 256;   // ImageGL's colour texture has 256 entries
 const WHITE = [255, 255, 255];
@@ -21,6 +20,3 @@ export function palette(lo, hi, ends) {
   }
   return out;
 }
-
-/** The [value, label] ticks inside [lo, hi]. */
-export const ticksWithin = (ticks, lo, hi) => ticks.filter(([v]) => lo <= v && v <= hi);

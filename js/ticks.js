@@ -105,3 +105,46 @@ export function valueTickPairs(lo, hi, maxTicks) {
   const { values, labels } = valueTicks(lo, hi, maxTicks);
   return values.map((v, k) => [v, labels[k]]);
 }
+
+// -- the colour bar (_colour.bar_ticks) ------------------------------------------
+/** sign(x) * log10(1 + |x| / c): _colour.symlog_one. */
+export const symlogOne = (x, c) => (x ? Math.sign(x) * Math.log10(1 + Math.abs(x) / c) : 0);
+
+/** _colour.symlog_inverse of one value. */
+const symlogInverse = (v, c) => Math.sign(v) * c * (10 ** Math.abs(v) - 1);
+
+/** _colour.symlog_ticks: 0 and ±10^k for at most `perSide` decades from
+ * `top` down towards `c`, spread out, labelled in the original values. */
+export function symlogTicks(top, c, perSide) {
+  if (!(top > 0)) return [[0, "0"]];
+  const first = Math.floor(Math.log10(c));
+  const last = Math.floor(Math.log10(top));
+  const gap = symlogOne(top, c) / (perSide + 0.5);
+  const kept = [];
+  for (let k = last; k >= first; k--) {
+    const at = symlogOne(pow10(k), c);
+    if (kept.length < perSide && at >= gap && (!kept.length || kept[kept.length - 1][1] - at >= gap)) {
+      kept.push([k, at]);
+    }
+  }
+  const ticks = [[0, "0"]];
+  for (const [k] of kept) {
+    const label = k >= -3 && k <= 3 ? String(pow10(k)) : `1e${k}`;
+    ticks.push([symlogOne(pow10(k), c), label], [symlogOne(-pow10(k), c), `-${label}`]);
+  }
+  return ticks.sort((a, b) => a[0] - b[0]);
+}
+
+/** _colour.bar_ticks: [[drawn value, label]] of a colour bar of range
+ * [lo, hi] (units drawn): round values when linear; symlog: the decades of
+ * the range's own largest |value|, else round values of the range in the
+ * data's units at their symlog positions. `bar`: {symlog, c, per_side,
+ * max_ticks} as colour_state sends them for the heatmap. */
+export function barTicks(lo, hi, bar) {
+  if (!bar.symlog) return valueTickPairs(lo, hi, bar.max_ticks);
+  const [dataLo, dataHi] = [symlogInverse(lo, bar.c), symlogInverse(hi, bar.c)];
+  const top = Math.max(Math.abs(dataLo), Math.abs(dataHi));
+  const shown = symlogTicks(top, bar.c, bar.per_side).filter(([v]) => lo <= v && v <= hi);
+  if (shown.length >= 2) return shown;
+  return valueTickPairs(dataLo, dataHi, bar.max_ticks).map(([v, label]) => [symlogOne(v, bar.c), label]);
+}

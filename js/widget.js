@@ -11,8 +11,8 @@
 // The served module is slicing.js followed by this file, without the import
 // line below (anywidget serves one file): _browser.py joins them.
 import { features2d, maskImage, rnnMatrix } from "./slicing.js";
-import { palette, ticksWithin } from "./colour.js";
-import { valueTickPairs } from "./ticks.js";
+import { palette } from "./colour.js";
+import { barTicks } from "./ticks.js";
 import { TWINS, TwinKernelGuard } from "./twins.js";
 import { keepPainted } from "./contexts.js";
 
@@ -330,24 +330,22 @@ class Slicer {
       kind.decorate?.(t, slice, c, state, i);
       const title = kind.title(slice, c, state, i);
       if (title !== undefined) setChanged(t.figure, { title });
-      this.colour(t, normOf(i), colour.ends, colour.ticks?.[i]);
+      this.colour(t, normOf(i), colour.ends);
     }));
   }
 
   /** Colour range [lo, hi] (units drawn) on heatmap t: zero white (the
    * palette), and the colour bar's ticks: Python's for every range it can
    * draw (state.colour.bar, _colour.bar_ticks); for a range dragged in the
-   * page, round ticks (js/ticks.js, the twin of value_ticks) or, symlog,
-   * the decades inside it. */
-  colour(t, [lo, hi], ends, ticks) {
+   * page, the same rule's twin (js/ticks.js barTicks). */
+  colour(t, [lo, hi], ends) {
     fitColourBar(t.colour_axis);
     // the ticks before the range: bqplot's ColorBar reads them only when it
     // redraws for a new domain (as Heatmap.set_norm)
     if (t.colour_axis) {
       const state = this.model.get("state")?.colour ?? {};
       const i = this.targets.indexOf(t);
-      const shown = state.bar?.[i]?.[`${lo} ${hi}`]
-        ?? (ticks ? ticksWithin(ticks, lo, hi) : valueTickPairs(lo, hi, state.bar_max_ticks?.[i] ?? 5));
+      const shown = state.bar?.[i]?.[`${lo} ${hi}`] ?? barTicks(lo, hi, state.bar_rule[i]);
       setChanged(t.colour_axis, {
         tick_labels: Object.fromEntries(shown.map(([v, label]) => [String(v), label])),
         tick_values: shown.map(([v]) => v),

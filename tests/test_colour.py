@@ -245,9 +245,12 @@ def test_rnn_symlog_and_its_page_state(insp):
     state = rnn_state(w)["colour"]
     for i, kernel in enumerate(w.info().kernels):   # the page's ticks: Python's, per heatmap
         lo, hi = scale_range(w.heatmaps[kernel])
-        page = colour.ticks_within([tuple(t) for t in state["ticks"][i]], lo, hi)
+        page = state["bar"][i][f"{js_number(lo)} {js_number(hi)}"]
         assert [v for v, _ in page] == list(w.heatmaps[kernel].colour_axis.tick_values)
-    assert len(state["ticks"][2]) < len(state["ticks"][0])   # the short bias bar: fewer
+        assert state["bar_rule"][i] == {"symlog": True, "c": c,
+                                        "per_side": colour.ticks_per_side(w.HEIGHTS[kernel]),
+                                        "max_ticks": colour.bar_max_ticks(w.HEIGHTS[kernel])}
+    assert state["bar_rule"][2]["per_side"] < state["bar_rule"][0]["per_side"]   # short bias bar
     for choice in w.NORMS:
         w.norm = choice
         for i, kernel in enumerate(w.info().kernels):
@@ -286,7 +289,7 @@ def run_js(tmp_path, cases):
     return json.loads(out.stdout)
 
 
-def test_js_palette_ticks_and_numbers_equal_python(tmp_path):
+def test_js_palette_and_numbers_equal_python(tmp_path):
     rng = np.random.default_rng(0)
     ranges = [(-1.0, 1.0), (-0.5, 0.25), (0.0, 3.0), (-2.0, -1.0), (-3e-6, 1e-5),
               *[tuple(sorted(rng.standard_normal(2) * 10.0 ** rng.integers(-8, 3)))
@@ -297,13 +300,9 @@ def test_js_palette_ticks_and_numbers_equal_python(tmp_path):
                *rng.standard_normal(20) * 10.0 ** rng.integers(-12, 12, 20),
                *[v for v, _ in ticks]]
     cases = ([{"fn": "palette", "lo": lo, "hi": hi, "ends": e} for lo, hi in ranges for e in ends]
-             + [{"fn": "ticksWithin", "ticks": ticks, "lo": lo, "hi": hi}
-                for lo, hi in [(-20, 20), (-3.0, 8.0), (0.0, 1.0)]]
              + [{"fn": "string", "value": float(v)} for v in numbers])
     results = run_js(tmp_path, cases)
     expected = ([colour.palette(lo, hi, e) for lo, hi in ranges for e in ends]
-                + [[list(t) for t in colour.ticks_within(ticks, lo, hi)]
-                   for lo, hi in [(-20, 20), (-3.0, 8.0), (0.0, 1.0)]]
                 + [js_number(v) for v in numbers])
     assert results == expected
 
@@ -386,7 +385,7 @@ def test_page_state_has_the_bar_ticks_python_draws(insp):
     reach, what the kernel's colour bar shows."""
     w = Features2D(insp, "bilstm", mode="gradients", norm=(-0.01, 0.02))
     state = features2d_state(w)["colour"]
-    assert state["bar_max_ticks"] == [colour.bar_max_ticks(300)]
+    assert [rule["max_ticks"] for rule in state["bar_rule"]] == [colour.bar_max_ticks(300)]
     for choice in [*w.NORMS, (-0.01, 0.02)]:
         for sample in range(6):
             w.set_controls(norm=choice, sample=sample)
@@ -427,3 +426,31 @@ def test_a_short_symlog_bar_of_a_small_range_has_two_labels_or_more():
     bias_top = np.abs(h.inspector.model.get_layer("lstm").cell.bias.numpy()).max()
     assert h.heatmaps["bias"].colour_scale.max == pytest.approx(colour.symlog_one(bias_top, c))
     assert bar_labels(h.heatmaps["bias"]) == ["-0.005", "0", "0.005"]   # was only '0'
+
+
+def test_js_bar_ticks_equal_python(tmp_path):
+    """js/ticks.js barTicks (a colour bar's ticks for a range dragged in the
+    page, linear or symlog) gives what _colour.bar_ticks does: the same
+    labels, at the same positions (symlog positions to 1e-12: the page's
+    log10 and pow may round the last bit otherwise)."""
+    rng = np.random.default_rng(5)
+    cases = []
+    for lo, hi, _ in random_ranges(rng, 150):
+        if lo == hi:
+            continue
+        for scale in ("linear", "symlog"):
+            c = float(10.0 ** rng.uniform(-14, 0))
+            drawn = colour.to_drawn((lo, hi), scale, c)
+            cases.append((drawn, scale, c, int(rng.choice([130, 300, 420, 700]))))
+    cases += [(colour.to_drawn((-1.0, 1.0), "symlog", 1e-3), "symlog", 1e-3, 130),
+              (colour.to_drawn((-0.005, 0.004), "symlog", 1e-6), "symlog", 1e-6, 130),
+              (colour.to_drawn((0.0, 3e-5), "symlog", 1e-13), "symlog", 1e-13, 300)]
+    results = run_js(tmp_path, [{"fn": "barTicks", "lo": lo, "hi": hi, "bar": {
+        "symlog": scale == "symlog", "c": c, "per_side": colour.ticks_per_side(h),
+        "max_ticks": colour.bar_max_ticks(h)}} for (lo, hi), scale, c, h in cases])
+    assert sum(scale == "symlog" for _, scale, _, _ in cases) > 100
+    for (norm, scale, c, h), got in zip(cases, results):
+        expected = colour.bar_ticks(norm, scale, c, h)
+        assert [label for _, label in got] == [label for _, label in expected], (norm, scale, c)
+        np.testing.assert_allclose([v for v, _ in got], [v for v, _ in expected],
+                                   rtol=1e-12, atol=1e-300)

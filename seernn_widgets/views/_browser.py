@@ -140,14 +140,13 @@ def colour_state(view, colours):
     """What the page needs to colour any state it can reach without the
     kernel, computed here (the page only looks up): the automatic ranges in
     the units drawn ({choice: [lo, hi]} or a list per sample / kernel), the
-    symlog colour bar's [value, label] ticks (None: linear), the palette's
-    end colours, the kernel's norm in the units drawn ('drawn'), and per
-    heatmap its colour bar's ticks for every range the
-    page can reach ('bar': {'lo hi' (JavaScript's String of each): [[value,
-    label], ...]}, the automatic ranges and the kernel's hand-set one) and,
-    for a range dragged in the page, how many round ticks at most
-    ('bar_max_ticks', js/ticks.js valueTicks)."""
-    from ._colour import bar_max_ticks, to_drawn
+    palette's end colours, the kernel's norm in the units drawn ('drawn'),
+    and per heatmap its colour bar's ticks for every range the page can
+    reach ('bar': {'lo hi' (JavaScript's String of each): [[value, label],
+    ...]}, the automatic ranges and the kernel's hand-set one) and, for a
+    range dragged in the page, the rule's inputs ('bar_rule': js/ticks.js
+    barTicks, the twin of _colour.bar_ticks)."""
+    from ._colour import bar_max_ticks, ticks_per_side, to_drawn
     from ._ticks import js_number
     ranges = view.colour_ranges()
     as_list = lambda r: [float(r[0]), float(r[1])]   # noqa: E731
@@ -167,14 +166,13 @@ def colour_state(view, colours):
             own.add(to_drawn(view.norm, view.colour_scale, ranges["c"]))
     return {"ranges": {choice: (as_list(r) if isinstance(r, tuple) else [as_list(x) for x in r])
                        for choice in view.NORMS for r in [ranges[choice]]},
-            "ticks": None if ranges["ticks"] is None else [   # per heatmap
-                [[float(v), t] for v, t in ticks]
-                for ticks in ranges["ticks"]],
             "ends": [list(end) for end in colours],
             "bar": [{f"{js_number(lo)} {js_number(hi)}":
                      [[float(v), t] for v, t in view.bar_ticks((lo, hi), height)]
                      for lo, hi in sorted(own)} for own, height in zip(reachable, heights)],
-            "bar_max_ticks": [bar_max_ticks(h) for h in heights],
+            "bar_rule": [{"symlog": view.colour_scale == "symlog", "c": float(ranges["c"]),
+                          "per_side": ticks_per_side(h), "max_ticks": bar_max_ticks(h)}
+                         for h in heights],
             # the norm the kernel draws, in the units drawn (the page's, until
             # the kernel's control values reach it)
             "drawn": view.norm if isinstance(view.norm, str)

@@ -18,7 +18,7 @@ over [min, max] and ignores bqplot's `mid`, so the view sends `palette(lo, hi)`
 white at 0, then up to red at hi (matplotlib's TwoSlopeNorm). A range that
 is not symmetric keeps zero white; the colour bar (bqplot ColorAxis, drawn from
 the same colours) shows exactly what the image uses. js/colour.js is the
-page's twin of `palette` and `ticks_within`, checked string for string by
+page's twin of `palette`, js/ticks.js of `bar_ticks`, checked by
 tests/test_colour.py.
 
 The colour bar's ticks (`bar_ticks`): round 1-2-5 values of the range
@@ -204,7 +204,7 @@ def bar_ticks(norm, scale, c, height):
 
 
 def ticks_within(ticks, lo, hi):
-    """The ticks inside [lo, hi] (js/colour.js ticksWithin)."""
+    """The ticks inside [lo, hi]."""
     return [(v, label) for v, label in ticks if lo <= v <= hi]
 
 

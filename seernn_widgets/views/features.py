@@ -167,8 +167,7 @@ class Features2D(colour.ColourControls, DirectionView):
         """The automatic ranges, in the units drawn (symlog or not), for every
         state the page can show without the kernel: {'auto': (lo, hi),
         'robust': (lo, hi), 'sample': [(lo, hi) per sample]}, plus 'c' (the
-        symlog's linthresh) and 'ticks' (the symlog colour bar's, else None).
-        'auto' is ±max|value| over the whole array, every sample and channel,
+        symlog's linthresh). 'auto' is ±max|value| over the whole array, every sample and channel,
         so a sample, direction or reflect_half change keeps the colours; computed
         once per array and colour scale."""
         data, scale = self._data(), self.colour_scale
@@ -179,9 +178,7 @@ class Features2D(colour.ColourControls, DirectionView):
             ranges = {colour.AUTO: drawn(colour.symmetric(top)),
                       colour.ROBUST: drawn(colour.symmetric(colour.robust_peak(data))),
                       "sample": [drawn(colour.symmetric(p)) for p in colour.per_row_peaks(data)],
-                      "c": c,
-                      "ticks": [colour.symlog_ticks(top, c, colour.ticks_per_side(HEIGHT))]
-                      if scale == "symlog" else None}   # one list per heatmap
+                      "c": c}
             self._ranges = (data, scale, ranges)
         return self._ranges[2]
 

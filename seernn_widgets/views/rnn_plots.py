@@ -410,8 +410,7 @@ class RNNHeatmap(colour.ColourControls, _RNNView):
     def colour_ranges(self):
         """The automatic ranges, one per kernel (in `info.kernels` order) in
         the units drawn: {'auto': ..., 'kernel': ..., 'robust': ...}, plus 'c'
-        (the symlog's linthresh) and 'ticks' (the symlog colour bar's, else
-        None). 'auto' is ±max|value| over every direction, kernel and gate of
+        (the symlog's linthresh). 'auto' is ±max|value| over every direction, kernel and gate of
         the layer, so a direction or gate change keeps the colours; 'kernel'
         over each kernel's directions and gates. (0, max) for absolute_value.
         Computed once per data change and colour scale."""
@@ -429,14 +428,12 @@ class RNNHeatmap(colour.ColourControls, _RNNView):
                     "kernel": [colour.peak(np.concatenate(
                         [np.ravel(arrays.arrays[(d, k)]) for d in arrays.info.directions]))
                         for k in kernels]}
-            ticks = [colour.symlog_ticks(top, c, colour.ticks_per_side(self.HEIGHTS[k]))
-                     for k in kernels] if scale == "symlog" else None
-            self._ranges = (parts, scale, {"tops": tops, "c": c, "ticks": ticks})
+            self._ranges = (parts, scale, {"tops": tops, "c": c})
         cached = self._ranges[2]
         drawn = {choice: [colour.to_drawn(colour.symmetric(t, self.absolute_value), scale,
                                           cached["c"]) for t in tops]
                  for choice, tops in cached["tops"].items()}
-        return {**drawn, "c": cached["c"], "ticks": cached["ticks"]}
+        return {**drawn, "c": cached["c"]}
 
     def norm_shown(self, kernel=None):
         """The colour range of `kernel`'s heatmap now, in the units drawn;
