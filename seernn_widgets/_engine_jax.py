@@ -46,6 +46,11 @@ def _arrays(data):
 class JaxEngine(_engine.Engine):
     """`_engine.Engine` on the JAX backend (see the module docstring)."""
 
+    def __init__(self, model, training):
+        self._jit_cache = {}   # (what, weight_gradients) -> jitted function
+        self._shapes = {}      # input shapes -> the entries with those shapes
+        super().__init__(model, training)
+
     @staticmethod
     def _trace(body, jit):
         return body     # JAX traces in `_call`
@@ -102,18 +107,21 @@ class JaxEngine(_engine.Engine):
                 for e in self._shaped_entries(x)]
 
     def _shaped_entries(self, x):
-        """The entries with the shapes of this batch (a graph's symbolic
-        shapes have None for the batch axis)."""
-        if not hasattr(self, "_shapes"):
+        """The entries with the shapes of batch `x` (a graph's symbolic shapes
+        have None for the batch axis; inspectors of one model may differ)."""
+        x = _arrays(x)
+        key = tuple(tuple(a.shape) for a in tree.flatten(x))
+        if key not in self._shapes:
             trainable, non_trainable = self._values()
 
             def forward(trainable, non_trainable, x):
                 return self._run_model(trainable, non_trainable, x, self._tapper(None))[1]
-            shapes = jax.eval_shape(forward, trainable, non_trainable, _arrays(x))
-            self._shapes = [_layers.Entry(e.name, e.layer, e.call, e.index, tuple(s.shape),
-                                          keras.backend.standardize_dtype(s.dtype))
-                            for e, s in zip(self.entries, shapes)]
-        return self._shapes
+            shapes = jax.eval_shape(forward, trainable, non_trainable, x)
+            self._shapes[key] = [
+                _layers.Entry(e.name, e.layer, e.call, e.index, tuple(s.shape),
+                              keras.backend.standardize_dtype(s.dtype))
+                for e, s in zip(self.entries, shapes)]
+        return self._shapes[key]
 
     def reaching(self, x, y, sample_weight):
         if self._reaching is None:
@@ -145,10 +153,9 @@ class JaxEngine(_engine.Engine):
         return loss, (outs, [_mask(t) for t in outs])
 
     def _jitted(self, name, make):
-        jitted = self.__dict__.setdefault("_jit_cache", {})
-        if name not in jitted:
-            jitted[name] = jax.jit(make())
-        return jitted[name]
+        if name not in self._jit_cache:
+            self._jit_cache[name] = jax.jit(make())
+        return self._jit_cache[name]
 
     def _call(self, body, *args):
         self.jit = True

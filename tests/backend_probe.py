@@ -124,6 +124,17 @@ def views_and_functions(weights_dir, out):
         out[f"compat/get_rnn_weights/{i}"] = np.asarray(w)
 
 
+def two_batch_sizes(weights_dir, out):
+    """Two inspectors of one model (one engine) on batches of 6 and 1 samples:
+    each gets its own batch's gradients."""
+    keras.utils.set_random_seed(5)
+    model = subclassed(Stacked)()
+    model.predict(X, verbose=0)
+    model.load_weights(weights_dir / "stacked.weights.h5")
+    out["batches/6"] = Inspector(model, X, Y).gradients("lstm")
+    out["batches/1"] = Inspector(model, X[:1], Y[:1]).gradients("lstm")
+
+
 def live_training(weights_dir, out):
     """LiveRefresh inside fit, every batch: what the inspector reads then is
     the model as train_on_batch leaves it after as many batches (on JAX, fit
@@ -157,6 +168,7 @@ def main(weights_dir, out_path):
     for name, (make, x, y) in MODELS.items():
         metas[name] = probe(name, make, x, y, weights_dir, out)
     views_and_functions(weights_dir, out)
+    two_batch_sizes(weights_dir, out)
     live_training(weights_dir, out)
     out["meta"] = np.array(json.dumps({"backend": keras.backend.backend(), "models": metas}))
     np.savez(out_path, **out)

@@ -52,7 +52,7 @@ def test_same_numbers(probed):
     (tf_meta, tf_arrays), (jax_meta, jax_arrays) = (probed[b] for b in BACKENDS)
     assert tf_arrays.keys() == jax_arrays.keys()
     kinds = {key.split("/")[1] for key in tf_arrays
-             if not key.startswith(("views", "compat", "live"))}
+             if not key.startswith(("views", "compat", "live", "batches"))}
     assert kinds == {"out", "grad", "wgrad"}
     drawn = {key.split("/")[1] for key in tf_arrays if key.startswith("views/")}
     assert drawn == {"features2d", "rnnheatmap", "rnnhistogram", "features1d", "features0d",
@@ -80,3 +80,11 @@ def test_live_refresh_sees_each_batch_of_fit(probed, backend):
     seen, trained = arrays["live/kernel_seen"], arrays["live/kernel_trained"]
     np.testing.assert_allclose(seen, trained, rtol=1e-5, atol=1e-7)
     assert not np.allclose(seen[0], seen[1])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_inspectors_of_one_model_on_other_batch_sizes(probed, backend):
+    arrays = probed[backend][1]
+    assert arrays["batches/6"].shape[0] == 6 and arrays["batches/1"].shape[0] == 1
+    # one sample's gradient of a mean loss is 6x its share in the batch of 6
+    assert not np.allclose(arrays["batches/1"][0], arrays["batches/6"][0])
