@@ -118,9 +118,9 @@ class Inspector:
     def layer(self, _id):
         """The Keras layer for an index, an entry or (partial) layer name,
         or a layer object."""
-        called = [entry.layer for entry in self.entries.values()]   # also nested ones
         if isinstance(_id, keras.layers.Layer):
-            if _id not in self.model.layers and not any(_id is layer for layer in called):
+            if _id not in self.model.layers and not any(
+                    _id is entry.layer for entry in self.entries.values()):   # nested ones
                 raise _layers.LayerNotFoundError(
                     f"layer {_id.name!r} is not in model {self.model.name!r}; "
                     f"{_layers.describe_choices(self.model)}")
@@ -131,10 +131,12 @@ class Inspector:
             return _layers.find_layer(self.model, _id)
         except _layers.LayerNotFoundError:
             # a layer inside a layer of a subclassed model, by part of its name
-            found = [layer for layer in called if isinstance(_id, str) and _id in layer.name]
-            if not found:
+            found = (e.layer for e in self.entries.values()
+                     if isinstance(_id, str) and _id in e.layer.name)
+            layer = next(found, None)
+            if layer is None:
                 raise
-            return found[0]
+            return layer
 
     def entry(self, _id):
         """The `_layers.Entry` an id names (a layer's first output for an

@@ -154,7 +154,7 @@ class WeightNorms(View):
     def _redraw(self, kinds):
         sync_weight_norms(self, kinds)   # every tracked layer's lines, for the page
         apply_sets(self.drawn_sets(self.layer))
-        keys = [(path, stat) for path in self.history()["norms"] for stat in STATS]
+        keys = [(path, stat) for path in self._norms[self.layer] for stat in STATS]
         self.lines = dict(zip(keys, self.slicer.pool))
 
     def drawn_sets(self, layer):
