@@ -61,8 +61,8 @@ const KINDS = {
     extent: (slice, c, s) => (s.timesteps_xaxis
       ? [s.steps, slice.shape[0]] : [slice.shape[1], s.steps]),
     // Features2D.page_titles: one per (direction, reflect_half) and sample
-    title: (slice, c, s) => s.titles?.[`${c.direction}/${reflects(c) ? 1 : 0}`]?.[c.sample],
-    decorate(t, slice, c, s) {   // Features2D.axes, per direction
+    title: (c, s) => s.titles?.[`${c.direction}/${reflects(c) ? 1 : 0}`]?.[c.sample],
+    decorate(t, c, s) {   // Features2D.axes, per direction
       const axes = s.axes?.[c.direction];
       if (!axes) return;
       setAxis(t.x_axis, axes.x);
@@ -96,8 +96,8 @@ const KINDS = {
     extent: (slice, c, s, i) => [
       s.units * Math.max(c.gate === "all" ? s.gates.length : 1, 1), s.rows[i]],
     // RNNHeatmap.page_titles: one per (direction, gate) and kernel
-    title: (slice, c, s, i) => s.titles?.[`${c.direction}/${c.gate}`]?.[i],
-    decorate(t, slice, c, s, i) {   // RNNHeatmap.gate_axis, per gate
+    title: (c, s, i) => s.titles?.[`${c.direction}/${c.gate}`]?.[i],
+    decorate(t, c, s, i) {   // RNNHeatmap.gate_axis, per gate
       const axis = s.x_axes?.[c.gate];
       if (!axis) return;
       if (t.lines) {
@@ -301,36 +301,41 @@ class Slicer {
   apply() {
     const kind = KINDS[this.model.get("kind")];
     const state = this.model.get("state");
-    if (!kind || !state || !this.parts.length || !this.targets.length) return;
+    if (!kind || !state || !this.targets.length) return;
     const c = this.values(state);
-    let slices;
-    try {
-      slices = kind.slices(this.parts, c, state);
-    } catch (error) {   // e.g. a sample beyond a new, smaller cube: the kernel redraws
-      return;
-    }
-    if (slices.length !== this.targets.length) return;
     const agreed = kind.keys.every((key) => same(c[key], state[key]));
+    const shown = `${this.generation} ${JSON.stringify(kind.keys.map((key) => c[key]))}`;
+    // where the kernel's image is that slice, it stays: slicing a 256x1024
+    // image costs more than a colour change (~20 ms), so only for new images
+    const stale = this.targets.map((t) => (!agreed || t.ours) && t.shown !== shown);
+    let slices = [];
+    if (stale.some(Boolean)) {
+      // no cube (over budget): the controls that slice wait for the kernel
+      if (!this.parts.length) return;
+      try {
+        slices = kind.slices(this.parts, c, state);
+      } catch (error) {   // e.g. a sample beyond a new, smaller cube: the kernel redraws
+        return;
+      }
+      if (slices.length !== this.targets.length) return;
+    }
     const colour = state.colour;
     const normOf = (i) => (Array.isArray(c.norm) ? plain(c.norm)
       : kind.autoNorm(colour.ranges[c.norm] ?? colour.ranges.auto, c, i));
-    this.quietly(() => slices.forEach((slice, i) => {
-      const t = this.targets[i];
-      if (!agreed || t.ours) {
-        const shown = `${this.generation} ${JSON.stringify(kind.keys.map((key) => c[key]))}`;
-        if (t.shown !== shown) {
-          this.show(t, slice, kind.extent?.(slice, c, state, i));
-          kind.overlay?.(t, c, state, this.parts);
-        }
+    this.quietly(() => this.targets.forEach((t, i) => {
+      if (stale[i]) {
+        this.show(t, slices[i], kind.extent?.(slices[i], c, state, i));
+        kind.overlay?.(t, c, state, this.parts);
         t.shown = shown;
       }
       // labels and titles are Python's, looked up for the state the page
       // shows: set on every apply, so a page-side change can never leave
       // the page's axes out of step with a later kernel state
-      kind.decorate?.(t, slice, c, state, i);
-      const title = kind.title(slice, c, state, i);
+      kind.decorate?.(t, c, state, i);
+      const title = kind.title(c, state, i);
       if (title !== undefined) setChanged(t.figure, { title });
-      this.colour(t, normOf(i), colour.ends);
+      const norm = normOf(i);
+      if (norm) this.colour(t, norm, colour.ends);
     }));
   }
 

@@ -36,3 +36,23 @@ def test_out_of_range_values_from_the_page_are_refused_or_clamped(view):
     page_sets(view.control_widgets["direction"], index=2)
     assert (view.sample, view.direction) == (3, "backward")
     np.testing.assert_array_equal(view.view_data(), view.inspector.outputs("bigru")[3][:, 2:].T)
+
+
+def test_a_cube_over_the_budget_hands_the_slicing_controls_to_the_kernel(view, monkeypatch):
+    """Without its cube the page cannot slice: sample, direction and
+    reflect_half join `kernel_only` (disabled while the kernel is busy); the
+    colour controls stay the page's. A cube that fits again gives them back."""
+    from seernn_widgets.views import _browser
+    slicer = view.slicer
+    assert slicer.cube and not {"sample", "direction", "reflect_half"} & set(slicer.kernel_only)
+    monkeypatch.setattr(_browser, "BUDGET", 100)
+    view.inspector.refresh()
+    assert slicer.cube == b"" and slicer.shapes == []
+    assert {"sample", "direction", "reflect_half"} <= set(slicer.kernel_only)
+    assert slicer.kernel_only["sample"] is view.sample_control
+    assert not {"norm", "norm_auto"} & set(slicer.kernel_only)
+    assert "layer" in slicer.kernel_only   # the kernel's own stay
+    monkeypatch.setattr(_browser, "BUDGET", 8 * 2**20)
+    view.inspector.refresh()
+    assert slicer.cube and not {"sample", "direction", "reflect_half"} & set(slicer.kernel_only)
+    assert "layer" in slicer.kernel_only

@@ -11,8 +11,9 @@ seernn_widgets/slicing.py). The controls' own values still reach the kernel
 when it is free, and it then draws the same picture.
 
 A cube over `BUDGET` bytes is not sent (a websocket message over the
-server's 10 MiB limit drops the connection); the controls then wait for the
-kernel, as without this widget.
+server's 10 MiB limit drops the connection); the controls that pick a slice
+then need the kernel (disabled, with a tooltip, while it is busy), and the
+colour controls still act in the page.
 """
 import contextlib
 import itertools
@@ -85,10 +86,13 @@ class BrowserSlicer(anywidget.AnyWidget):
     kernel_only = traitlets.Dict().tag(sync=True, **widget_serialization)
     tips = traitlets.Dict().tag(sync=True)
 
-    def __init__(self, kind, controls, heatmaps=(), kernel_only=None):
+    def __init__(self, kind, controls, heatmaps=(), kernel_only=None, slicing=()):
         super().__init__(kind=kind, controls=controls, layout={"display": "none"},
                          heatmaps=[heatmap_models(h) for h in heatmaps],
                          kernel_only=kernel_only or {}, tips=KERNEL_TIPS)
+        # the controls that pick a slice of the cube: without one (over
+        # BUDGET) they need the kernel; the colour controls never do
+        self.slicing = {name: controls[name] for name in slicing}
 
     def need_kernel(self, view):
         """Add the view's step control (made after the others) to kernel_only."""
@@ -104,10 +108,17 @@ class BrowserSlicer(anywidget.AnyWidget):
                 self.heatmaps = [heatmap_models(h) for h in heatmaps]
             if parts is not None:
                 parts = [np.ascontiguousarray(p, dtype=np.float32) for p in parts]
-                fits = sum(p.nbytes for p in parts) <= BUDGET
+                fits = bool(parts) and sum(p.nbytes for p in parts) <= BUDGET
                 self.shapes = [list(p.shape) for p in parts] if fits else []
                 self.cube = b"".join(p.tobytes() for p in parts) if fits else b""
+                self._slicing_needs_kernel(not fits)
             self.state = state
+
+    def _slicing_needs_kernel(self, needs):
+        others = {n: c for n, c in self.kernel_only.items() if n not in self.slicing}
+        kernel_only = {**others, **self.slicing} if needs else others
+        if kernel_only != self.kernel_only:
+            self.kernel_only = kernel_only
 
 
 def heatmap_models(heatmap):
@@ -186,7 +197,8 @@ def attach_features2d(view):
     controls = {name: view.control_widgets[name]
                 for name in ("sample", "direction", "reflect_half", "norm", "norm_auto")}
     return BrowserSlicer("features2d", controls, [view.heatmap],
-                         _kernel_only(view, ("layer", "mode", "colour_scale")))
+                         _kernel_only(view, ("layer", "mode", "colour_scale")),
+                         slicing=("sample", "direction", "reflect_half"))
 
 
 PRESENTATION = ("titles", "axes", "steps", "masked")   # what a colour change keeps
@@ -239,7 +251,8 @@ def attach_rnn_heatmap(view):
     controls = {name: view.control_widgets[name]
                 for name in ("direction", "gate", "norm", "norm_auto")}
     return BrowserSlicer("rnn", controls,
-                         kernel_only=_kernel_only(view, ("layer", "mode", "colour_scale")))
+                         kernel_only=_kernel_only(view, ("layer", "mode", "colour_scale")),
+                         slicing=("direction", "gate"))
 
 
 def rnn_state(view):

@@ -34,6 +34,7 @@ sign(v)*log10(1 + |v|/linthresh), linthresh the 1st percentile of the
 layer's nonzero finite |v|, so 1e-14..1e-5 all get colours; the colour
 bar's ticks are labelled in the original values. `view_data()` stays raw.
 """
+import functools
 import math
 
 import numpy as np
@@ -180,6 +181,13 @@ def bar_max_ticks(height):
 
 
 def bar_ticks(norm, scale, c, height):
+    """Cached: a view sends the ticks of every range its page can reach on
+    every colour change (`_browser.colour_state`)."""
+    return list(_bar_ticks(float(norm[0]), float(norm[1]), scale, float(c), int(height)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _bar_ticks(lo, hi, scale, c, height):
     """[(drawn value, label)] for the colour bar of range `norm` (units drawn)
     in a `height` px figure, labelled in the data's units:
 
@@ -190,17 +198,16 @@ def bar_ticks(norm, scale, c, height):
       that leaves fewer than 2 labels (a short bar, a small or one-sided
       range) the linear rule's round values of the range in the data's
       units instead, each at its symlog position."""
-    lo, hi = float(norm[0]), float(norm[1])
     if scale == "linear":
         ticks = value_ticks(lo, hi, bar_max_ticks(height))
-        return list(zip(ticks.values, ticks.labels))
+        return tuple(zip(ticks.values, ticks.labels))
     data_lo, data_hi = from_drawn((lo, hi), scale, c)
     top = max(abs(data_lo), abs(data_hi))
     shown = ticks_within(symlog_ticks(top, c, ticks_per_side(height)), lo, hi)
     if len(shown) >= 2:
-        return shown
+        return tuple(shown)
     ticks = value_ticks(data_lo, data_hi, bar_max_ticks(height))
-    return [(symlog_one(v, c), label) for v, label in zip(ticks.values, ticks.labels)]
+    return tuple((symlog_one(v, c), label) for v, label in zip(ticks.values, ticks.labels))
 
 
 def ticks_within(ticks, lo, hi):
@@ -210,6 +217,12 @@ def ticks_within(ticks, lo, hi):
 
 # -- the palette ----------------------------------------------------------------------
 def palette(lo, hi, ends=DIVERGING_ENDS):
+    """Cached: every colour change of a view asks for it."""
+    return list(_palette(float(lo), float(hi), tuple(tuple(end) for end in ends)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _palette(lo, hi, ends):
     """`N_COLOURS` '#rrggbb' spread evenly over [lo, hi]: white at 0, towards
     ends[0] at lo (< 0) and ends[1] at hi (> 0), each side linearly
     (js/colour.js `palette` computes the same strings)."""
@@ -224,7 +237,7 @@ def palette(lo, hi, ends=DIVERGING_ENDS):
             end, f = WHITE, 0.0
         rgb = [math.floor(w + (e - w) * f + 0.5) for w, e in zip(WHITE, end)]
         out.append("#" + "".join(f"{x:02x}" for x in rgb))
-    return out
+    return tuple(out)
 
 
 # -- what both heatmap views share -------------------------------------------------------

@@ -19,7 +19,9 @@ SETUP = """
 import os, time
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
 import keras, numpy as np
-from seernn_widgets import Explorer, Features0D, Features1D, Inspector, RNNHistogram, WeightNorms
+from seernn_widgets import (Explorer, Features0D, Features1D, Features2D, Inspector,
+                            RNNHistogram, WeightNorms)
+from seernn_widgets.views import _browser
 keras.utils.set_random_seed(0)
 inp = keras.Input((12, 3))
 seq = keras.layers.Bidirectional(keras.layers.LSTM(4, return_sequences=True), name="bi")(inp)
@@ -38,6 +40,12 @@ VIEWS = [
     'h2 = RNNHistogram(insp, "bi", bins=10, gate="f"); h2.add_class("t-h2"); h2',
     'n = WeightNorms(insp); n.add_class("t-n"); n',
     'ex = Explorer(insp, layer="bigru"); ex.add_class("t-ex"); ex',
+    # a cube over the page's budget (8 MiB; lowered here for this view only):
+    # sample, direction, reflect_half need the kernel, the colours do not
+    '_browser.BUDGET, budget = 100, _browser.BUDGET\n'
+    'f2 = Features2D(insp, "bi"); f2.add_class("t-f2")\n'
+    '_browser.BUDGET = budget\n'
+    'f2',
 ]
 SLEEP = """
 t0 = time.time()
@@ -85,8 +93,9 @@ def held(page, selector):
     """The control is disabled and its tooltip says it needs the kernel."""
     control = page.locator(selector).first
     tip = control.evaluate(TIP)
-    field = control.locator("select, input, textarea").first
-    return field.is_disabled() and "kernel" in tip and "busy" in tip
+    field = control.locator("select, input, textarea, .noUi-target").first
+    disabled = field.is_disabled() or field.get_attribute("disabled") is not None
+    return disabled and "kernel" in tip and "busy" in tip
 
 
 def assert_histograms_drawn(page, view, titles):
@@ -130,7 +139,8 @@ def test_every_control_acts_or_says_why_while_a_cell_runs(page, lab):
     # -- what needs the kernel is disabled, with a tooltip saying why
     for selector in (".t-f0 .seernn-layer", ".t-f0 .seernn-mode", ".t-f1 .seernn-layer",
                      ".t-f1 .seernn-channels", ".t-h .seernn-layer", ".t-h .widget-text",
-                     ".t-ex .seernn-explorer-layer", ".t-ex .seernn-explorer-what"):
+                     ".t-ex .seernn-explorer-layer", ".t-ex .seernn-explorer-what",
+                     ".t-f2 .seernn-sample", ".t-f2 .seernn-direction"):
         page.wait_for_function(f"(s) => ({TIP})(document.querySelector(s)).includes('busy')",
                                arg=selector, timeout=5000)
         assert held(page, selector), selector
@@ -215,6 +225,15 @@ def test_every_control_acts_or_says_why_while_a_cell_runs(page, lab):
     assert page.locator(".t-n .seernn-legend-entry").count() == 2   # kernel, bias
     screenshot(page.locator(".t-n"), "busy_norms_dense")
 
+    # -- Features2D without its cube in the page: the norm still recolours
+    bar = page.locator(".t-f2 .ColorBar").first
+    before = bar.inner_html()
+    ms["f2 norm (no cube)"] = acts(page, ".t-f2 .ColorBar", lambda: page.locator(
+        ".t-f2 .seernn-norm-auto select").select_option("robust"))
+    page.wait_for_timeout(300)
+    assert bar.inner_html() != before, "the colour bar did not follow the norm"
+    screenshot(page.locator(".t-f2"), "busy_features2d_no_cube_robust")
+
     print("\ncontrol -> DOM change while a cell sleeps (ms): "
           + ", ".join(f"{k} {v:.0f}" for k, v in ms.items())
           + f"; median {statistics.median(ms.values()):.0f}")
@@ -230,7 +249,9 @@ def test_every_control_acts_or_says_why_while_a_cell_runs(page, lab):
     assert not page.locator(".t-h .widget-text input").is_disabled()
     assert kernel_value(lab, NOTEBOOK, "[f0.direction, f1.sample, f1.direction, f1.share_xy, "
                         "f1.n_rows, h.direction, h.gate, h.bias, h.equate_axes, n.layer, "
-                        "h2.gate]") == [
-        "backward", "all", "forward", False, 3, "backward", "all", False, 0, "dense", "all"]
+                        "h2.gate, f2.norm]") == [
+        "backward", "all", "forward", False, 3, "backward", "all", False, 0, "dense", "all",
+        "robust"]
+    assert page.locator(".t-f2 .seernn-sample .noUi-target").get_attribute("disabled") is None
     time.sleep(1)
     assert [text(page, s) for s in (title0, f1_title, h_title, n_title)] == page_titles
