@@ -1,45 +1,30 @@
 """Live, interactive RNN introspection for Jupyter on Keras 3.
 
-The inspection functions import only TensorFlow/Keras; the widget classes
-(and with them ipywidgets and bqplot) load on first use.
+Everything loads on first use: the inspection functions with TensorFlow/Keras
+(whose C++ INFO/WARNING lines are kept out of the cell first), the widget
+classes with ipywidgets and bqplot, and the reading side of recorded runs
+(`Run`) with neither TensorFlow nor Keras.
 """
 import importlib
 from importlib.metadata import version
 
-# first: TensorFlow loads with its C++ INFO/WARNING lines out of the cell (errors show)
-from . import _quiet_tensorflow  # noqa: F401
-from ._engine import NotCompiledError
-from .compat import (
-    detect_nans,
-    get_full_name,
-    get_gradients,
-    get_layer,
-    get_outputs,
-    get_rnn_weights,
-    get_weight_penalties,
-    get_weights,
-    rnn_summary,
-    weight_loss,
-    weights_norm,
-)
-from .inspector import FrozenLayerError, Inspector, NoGradientError
-from .live import LiveRefresh
-from .loading import load_data, load_model
-from .visuals import (
-    IgnoredArgumentsWarning,
-    features_0D,
-    features_1D,
-    features_2D,
-    features_hist,
-    features_hist_v2,
-    hist_clipped,
-    rnn_heatmap,
-    rnn_histogram,
-)
-
 __version__ = version(__name__)   # pyproject.toml's
 
-_LAZY = {"export_html": "export"}   # `python -m seernn_widgets.export` runs it fresh
+# name -> module, for the names whose modules load TensorFlow/Keras
+_KERAS = {
+    "NotCompiledError": "_engine", "Inspector": "inspector", "NoGradientError": "inspector",
+    "FrozenLayerError": "inspector", "LiveRefresh": "live", "Recorder": "recorder",
+    "load_data": "loading", "load_model": "loading",
+    **{name: "compat" for name in (
+        "detect_nans", "get_full_name", "get_gradients", "get_layer", "get_outputs",
+        "get_rnn_weights", "get_weight_penalties", "get_weights", "rnn_summary",
+        "weight_loss", "weights_norm")},
+    **{name: "visuals" for name in (
+        "IgnoredArgumentsWarning", "features_0D", "features_1D", "features_2D",
+        "features_hist", "features_hist_v2", "hist_clipped", "rnn_heatmap",
+        "rnn_histogram")},
+}
+_PLAIN = {"export_html": "export", "Run": "runs"}   # `python -m seernn_widgets.export` runs fresh
 
 _WIDGETS = {
     "Features0D": "lines", "Features1D": "lines", "Features2D": "features",
@@ -50,7 +35,7 @@ _WIDGETS = {
 
 __all__ = [
     "Inspector", "NoGradientError", "FrozenLayerError", "NotCompiledError", "LiveRefresh",
-    "export_html", "load_model", "load_data",
+    "Recorder", "Run", "export_html", "load_model", "load_data",
     # see-rnn's inspection functions
     "get_outputs", "get_gradients", "get_weights", "get_rnn_weights", "weights_norm",
     "detect_nans", "get_layer", "get_full_name", "get_weight_penalties", "weight_loss",
@@ -63,9 +48,18 @@ __all__ = [
 
 
 def __getattr__(name):
-    if name in _WIDGETS:
-        module = importlib.import_module(f".views.{_WIDGETS[name]}", __name__)
-        return getattr(module, name)
-    if name in _LAZY:
-        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name in _KERAS or name in _WIDGETS:
+        # TensorFlow loads with its C++ INFO/WARNING lines out of the cell (errors show)
+        from . import _quiet_tensorflow  # noqa: F401
+        module = _KERAS.get(name) or f"views.{_WIDGETS[name]}"
+    elif name in _PLAIN:
+        module = _PLAIN[name]
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value   # once
+    return value
+
+
+def __dir__():
+    return sorted([*globals(), *__all__])

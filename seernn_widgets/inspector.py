@@ -6,26 +6,16 @@ from keras import tree
 
 from . import _data, _engine, _layers, rnn
 from ._history import History
+from ._source import (  # noqa: F401  (re-exported: inspector.NoGradientError, ...)
+    GRADIENT_MODES,
+    RNN_KINDS,
+    FrozenLayerError,
+    NoGradientError,
+    check_choice,
+)
 
-GRADIENT_MODES = ("outputs", "weights")
 # what a pass computes, cheapest first; each level includes the ones before
 LEVELS = ("outputs", "output_gradients", "weight_gradients")
-RNN_KINDS = ("weights", "gradients")
-
-
-def check_choice(name, value, allowed):
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {list(allowed)}, got {value!r}")
-
-
-class NoGradientError(ValueError):
-    """The output asked for does not reach the loss: it has no gradient (it
-    is not zero; nothing the loss computes depends on it)."""
-
-
-class FrozenLayerError(ValueError):
-    """Weight-gradients were asked of a layer whose weights are all frozen
-    (`trainable=False`): the loss is not differentiated w.r.t. them."""
 
 
 class Inspector:

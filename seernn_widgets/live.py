@@ -64,11 +64,15 @@ class LiveRefresh(keras.callbacks.Callback):
         if not force and now - self._last < self.min_interval_s:
             self.skipped += 1
             return False
-        self.inspector.refresh(logs)
+        self._act(logs)
         self._last = time.monotonic()
         self._stale = False
         self.refreshes += 1
         return True
+
+    def _act(self, logs):
+        """What a due refresh does (`Recorder` records instead)."""
+        self.inspector.refresh(logs)
 
     def on_train_batch_end(self, batch, logs=None):
         self.tick(logs)

@@ -8,7 +8,6 @@ i, f, c, o; GRU in order z, r, h, with a `(2, 3u)` bias when `reset_after=True`
 """
 from dataclasses import dataclass
 
-import keras
 import numpy as np
 
 GATES = {
@@ -20,8 +19,7 @@ GATE_LABELS = {"i": "input", "f": "forget", "c": "cell", "o": "output",
                "z": "update", "r": "reset", "h": "new"}
 KERNELS = ("input", "recurrent", "bias")
 _CELL_ATTRS = {"input": "kernel", "recurrent": "recurrent_kernel", "bias": "bias"}
-_CELLS = {keras.layers.LSTMCell: "LSTM", keras.layers.GRUCell: "GRU",
-          keras.layers.SimpleRNNCell: "SimpleRNN"}
+_CELLS = {"LSTMCell": "LSTM", "GRUCell": "GRU", "SimpleRNNCell": "SimpleRNN"}
 
 
 class NotRecurrentError(TypeError):
@@ -29,14 +27,16 @@ class NotRecurrentError(TypeError):
 
 
 def _cell_type(rnn_layer):
+    import keras  # here: a recorded run (runs.Run) reads RNNInfo without Keras
     cell = getattr(rnn_layer, "cell", None)
-    for cls, name in _CELLS.items():
-        if isinstance(cell, cls):
-            return name
+    for name, cell_type in _CELLS.items():
+        if isinstance(cell, getattr(keras.layers, name)):
+            return cell_type
     return None
 
 
 def _directions(layer):
+    import keras
     if isinstance(layer, keras.layers.Bidirectional):
         return {"forward": layer.forward_layer, "backward": layer.backward_layer}
     return {"forward": layer}
