@@ -114,13 +114,24 @@ class WeightNorms(View):
         return self.history()
 
     def _record(self):
-        """One point for every tracked layer; x is the optimizer step, or the
-        number of points so far for a model without an optimizer."""
-        step = self.inspector.step
-        self._steps.append(len(self._steps) if step is None else step)
+        """One point per tracked layer for each step not plotted yet: the
+        inspector's current one, or every step of a recorded run (`runs.Run`:
+        the whole run). x is the optimizer step, or the number of points so
+        far for a model without an optimizer."""
+        run_steps = getattr(self.inspector, "steps", None)
+        if run_steps is None:
+            step = self.inspector.step
+            self._record_step(len(self._steps) if step is None else step, None)
+        for step in run_steps or ():
+            if not self._steps or step > self._steps[-1]:
+                self._record_step(step, step)
+
+    def _record_step(self, x, step):
+        self._steps.append(x)
         for name in self.layer_choices():
             per_weight = self._norms.setdefault(name, {})
-            for path, w in zip(self.inspector.weight_names(name), self.inspector.weights(name)):
+            for path, w in zip(self.inspector.weight_names(name),
+                               self.inspector.weights(name, step)):
                 norms = column_norms(np.atleast_1d(w))  # atleast_1d: scalar weights
                 values = per_weight.setdefault(path, {s: [] for s in STATS})
                 for stat, fn in STATS.items():
