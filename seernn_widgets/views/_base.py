@@ -24,6 +24,7 @@ import traitlets
 from ipywidgets.widgets.widget import _instances
 from traitlets import TraitError
 
+from ..compare import Difference
 from ..inspector import Inspector
 from ..slicing import DIRECTIONS
 
@@ -138,8 +139,11 @@ class View(Transactional, widgets.VBox):
             Transactional._validate_control)
 
     def __init__(self, inspector, layer=None, mode=None, *, input_data=None,
-                 labels=None, title="", **controls):
-        self.inspector = inspector = as_source(inspector, input_data, labels)
+                 labels=None, title="", compare=None, **controls):
+        inspector = as_source(inspector, input_data, labels)
+        if compare is not None:   # the view shows inspector - compare (compare.Difference)
+            inspector = Difference(inspector, as_source(compare, input_data, labels))
+        self.inspector = inspector
         self.set_trait("title", title)
         self._owned = []      # every widget this view made: close() closes them
         self._bindings = []   # control widget <-> trait (see Binding)
@@ -395,7 +399,8 @@ class View(Transactional, widgets.VBox):
 
     def close(self):
         """Stop following the inspector and close every widget the view made."""
-        self.inspector.unobserve(self._on_refresh)
+        if "inspector" in self.__dict__:   # else refused before it had one (compare=)
+            self.inspector.unobserve(self._on_refresh)
         _open_views_changed(self, opened=False)
         close_owned(self)
         super().close()
@@ -417,7 +422,8 @@ class View(Transactional, widgets.VBox):
         # a source of plain arrays names its data itself (no model to name)
         name = None if hasattr(self.inspector, "describe") \
             else getattr(self.inspector, "name", None)
-        many = len({id(view.inspector) for view in list(_OPEN_VIEWS)}) > 1
+        many = len({id(view.inspector) for view in list(_OPEN_VIEWS)}) > 1 \
+            or getattr(self.inspector, "is_difference", False)   # 'a - b: lstm outputs'
         subject = self.subject(layer=layer)
         return f"{name}: {subject}" if name and many else subject
 
