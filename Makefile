@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint notebooks venv system bench screenshots lock clean
+.PHONY: demo demo-run test test-fast lint notebooks venv system bench screenshots lock clean
 
 $(STAMP): setup.py pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ system:
 # with its token (no browser is started). Text-only demo: $(PY) -m seernn_widgets.demo
 demo: venv
 	$(PY) scripts/lab_demo.py notebooks/quickstart.ipynb
+
+# The embedded model trains in a background process for a few minutes, recording a run
+# (seernn_widgets.Recorder), while a Voila dashboard on 127.0.0.1 follows it
+# (python -m seernn_widgets.view RUN); prints the URL. Ctrl-C stops both.
+demo-run: venv
+	$(PY) scripts/run_demo.py
 
 test: venv system
 	$(PY) -m pytest -q

@@ -34,6 +34,7 @@ import numpy as np
 import tensorflow as tf
 from keras import tree
 from keras.src.backend.common.masking import get_keras_mask, set_keras_mask
+from keras.src.losses.loss import unscale_loss_for_distribution
 from keras.src.models.functional import operation_fn
 from keras.src.trainers.compile_utils import CompileLoss
 from keras.src.trainers.trainer import Trainer
@@ -42,6 +43,14 @@ from . import _capture, _layers
 
 _HALF = (tf.float16, tf.bfloat16)
 _LOGIT_OPS = ("Softmax", "Sigmoid")
+
+
+def _local_copies(variable):
+    """[variable], or a distributed variable's copies on this worker."""
+    value = getattr(variable, "value", variable)
+    if isinstance(value, tf.distribute.DistributedValues):
+        return list(value.distribute_strategy.experimental_local_results(value))
+    return [variable]
 
 
 def _widen(tensor):
@@ -250,19 +259,26 @@ class Engine:
         return outputs
 
     def _loss(self, x, y, y_pred, sample_weight):
+        """The compiled loss on the whole batch. Inside a distribution
+        strategy's scope Keras scales it by 1/replicas (each replica's share
+        of a global batch): undone, as Keras' own train_step does for its
+        loss tracker, since the inspector's batch is not split."""
         model = self.model
         if self._compile_loss is not None:   # Trainer.compute_loss, on our CompileLoss
             losses = [self._compile_loss(y, y_pred, sample_weight)]
             losses += [model._aggregate_additional_loss(loss) for loss in model.losses]
-            return sum(loss for loss in losses[1:] if loss is not None) + losses[0]
-        kwargs = dict(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
-        if "training" in inspect.signature(model.compute_loss).parameters:
-            kwargs["training"] = self.training
-        return model.compute_loss(**kwargs)
+            loss = sum(loss for loss in losses[1:] if loss is not None) + losses[0]
+        else:
+            kwargs = dict(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
+            if "training" in inspect.signature(model.compute_loss).parameters:
+                kwargs["training"] = self.training
+            loss = model.compute_loss(**kwargs)
+        return unscale_loss_for_distribution(loss)
 
     def _full(self, x, y, sample_weight, weight_gradients):
-        # weight-gradients roughly double the backward pass: only when asked
-        weights = self.trainable if weight_gradients else []
+        # weight-gradients roughly double the backward pass: only when asked;
+        # a distributed variable: w.r.t. the copy this worker's pass reads
+        weights = [_local_copies(v)[0] for v in self.trainable] if weight_gradients else []
         with tf.GradientTape() as tape:
             y_pred, outs = self._forward(x, lambda t, key: _tap(t, tape))
             loss = self._loss(x, y, y_pred, sample_weight)
@@ -312,9 +328,14 @@ class Engine:
                 variables += [s for s in getattr(layer, "states", None) or []
                               if isinstance(s, keras.Variable)]
         if self.training:
-            return variables + model.non_trainable_variables
-        return variables + [v for v in model.non_trainable_variables
-                            if v.path.endswith("seed_generator_state")]
+            variables += model.non_trainable_variables
+        else:
+            variables += [v for v in model.non_trainable_variables
+                          if v.path.endswith("seed_generator_state")]
+        # under a distribution strategy, this worker's own copies: reading a
+        # sync-on-read metric whole is an all-reduce across workers, which
+        # only the chief (recording) would join, and writing it back divides it
+        return [copy for v in variables for copy in _local_copies(v)]
 
     def _call(self, body, *args):
         """Run a traced body. Once the model has trained since this engine

@@ -9,32 +9,38 @@ snapshot (a row), uncompressed, so a snapshot is one object per kind:
                               layouts, weights), and per kind where each array
                               lies in a row ('layout': {kind: {'length',
                               'dtype', 'parts': {'outputs/<entry>': [offset, shape]}}})
-        snapshots             the commit: [[slot, step, logs, nbytes], ...] oldest first
     outputs                   float32, every recorded entry's output, flattened
     masks                     uint8, the entries with a mask (1 kept)
     output_gradients          float32, the entries whose output reaches the loss
     weights, weight_gradients float32, every weight (its index in the metadata)
+    snapshots/<slot>.json     the commit of one snapshot: {step, logs, nbytes}
 
 One row per kind, not one array per layer: a snapshot is written as 5
 objects, not ~40 (zarr spends ~0.7 ms of Python per chunk), and a reader
 drawing one step reads each kind once.
 
 Atomic per snapshot: a snapshot's rows go to a new slot (slots are never
-reused), and only then is it listed in `snapshots`, by rewriting the group's
-zarr.json: one object put, atomic in every store we use (zarr's LocalStore
-writes a temporary file and renames it; object stores put whole objects;
-the memory store replaces a dict entry). A writer killed at any moment
-leaves every listed snapshot whole. A snapshot the keep policy drops is
-first unlisted, then its rows deleted; a reader that finds a listed slot's
-row missing was overtaken by that and says so.
+reused), and only then is its marker `snapshots/<slot>.json` written: one
+object put, atomic in every store we use (zarr's LocalStore writes a
+temporary file and renames it; object stores put whole objects; the memory
+store replaces a dict entry). A writer killed at any moment leaves every
+listed snapshot whole. One object per snapshot, not one listing rewritten
+on each: a record costs the same at step 10 and at step 100 000, and a
+reader reads only the markers it has not seen. A snapshot the keep policy
+drops loses its marker first, then its rows; a reader that finds a listed
+slot's row missing was overtaken by that and says so.
 
 Keras-free: the reading side (`runs.Run`) imports only this, zarr and NumPy.
 """
+import asyncio
+import json
 import math
 
 import numpy as np
 import zarr
 import zarr.storage
+from zarr.core.buffer import default_buffer_prototype
+from zarr.core.sync import sync
 
 FORMAT = 1
 WHAT = ("outputs", "gradients", "weights", "weight_gradients")   # Recorder's `what`
@@ -55,6 +61,29 @@ def open_store(path, mode):
 def array_key(kind, index):
     """One array's name in a row's layout: 'outputs/3', 'weights/7'."""
     return f"{kind}/{index}"
+
+
+MARKERS = "snapshots"
+
+
+def marker_key(slot):
+    return f"{MARKERS}/{slot}.json"
+
+
+def read_markers(store, known):
+    """{slot: {'step', 'logs', 'nbytes'}} of the listed snapshots, by slot;
+    markers in `known` ({slot: marker}) are not read again (they never change)."""
+    async def read():
+        slots = [int(name[:-len(".json")]) async for name in store.list_dir(MARKERS)
+                 if name.endswith(".json")]
+        new = [slot for slot in slots if slot not in known]
+        found = await asyncio.gather(*(store.get(marker_key(slot), default_buffer_prototype())
+                                       for slot in new))
+        markers = {slot: known[slot] for slot in slots if slot in known}
+        markers.update({slot: json.loads(value.to_bytes())
+                        for slot, value in zip(new, found) if value is not None})
+        return dict(sorted(markers.items()))
+    return sync(read())
 
 
 def chunk_key(kind, slot):

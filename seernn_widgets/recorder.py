@@ -8,6 +8,7 @@ import platform
 import keras
 import numpy as np
 import zarr
+from zarr.core.buffer.cpu import Buffer
 from zarr.core.sync import sync
 
 from . import _run_store as store
@@ -61,7 +62,7 @@ class Recorder(LiveRefresh):
         self._group = None      # opened on the first record (shapes are known then)
         self._arrays = {}       # kind -> zarr.Array of its rows
         self._layout = None     # _run_store.layout() of a snapshot
-        self._listing = []      # [[slot, step, logs, nbytes]]
+        self._listing = []      # [[slot, step, logs, nbytes]], oldest first
         self._next_slot = 0
         self.recorded = 0
 
@@ -86,10 +87,10 @@ class Recorder(LiveRefresh):
         rows = store.pack(arrays, self._layout)
         sync(_all(self._arrays[kind].async_array.setitem(slot, row)
                   for kind, row in rows.items()))   # one object per kind, concurrently
-        listing = [s for s in self._listing if s[1] != step]   # a step recorded again: the new one
-        listing.append([slot, int(step), _plain_logs(logs), int(sum(
-            v.nbytes for v in arrays.values()))])
-        self._commit(listing)
+        entry = [slot, int(step), _plain_logs(logs), int(sum(v.nbytes for v in arrays.values()))]
+        self._commit(entry)
+        again = [s for s in self._listing[:-1] if s[1] == step]   # a step recorded again
+        self._drop(again)
         self._apply_keep()
         self.recorded += 1
         return step
@@ -177,13 +178,13 @@ class Recorder(LiveRefresh):
                 raise ValueError(f"{self.path} holds a run of another model or layer set "
                                  f"({old.get('model')!r}: {old.get('layer_names')}); "
                                  f"record to a new path")
-            self._listing = [list(s) for s in group.attrs.get("snapshots", [])]
+            self._listing = [[slot, m["step"], m["logs"], m["nbytes"]]
+                             for slot, m in store.read_markers(self._store, {}).items()]
             self._next_slot = 1 + max((s[0] for s in self._listing), default=-1)
             for kind in meta["layout"]:
                 self._arrays[kind] = group[kind]
         else:
-            group = zarr.open_group(self._store, mode="w", attributes={
-                "seernn_widgets": meta, "snapshots": []})
+            group = zarr.open_group(self._store, mode="w", attributes={"seernn_widgets": meta})
             for kind, row in meta["layout"].items():
                 self._arrays[kind] = group.create_array(
                     kind, shape=(store.capacity_for(1), row["length"]),
@@ -197,21 +198,28 @@ class Recorder(LiveRefresh):
             if array.shape[0] < slots:
                 array.resize((store.capacity_for(slots), *array.shape[1:]))
 
-    def _commit(self, listing):
-        """List `listing`: one rewrite of the group's zarr.json (atomic)."""
-        self._group.attrs["snapshots"] = listing
-        self._listing = listing
+    def _commit(self, entry):
+        """List snapshot `entry` ([slot, step, logs, nbytes]): its marker,
+        one object put (atomic)."""
+        slot, step, logs, nbytes = entry
+        marker = json.dumps({"step": step, "logs": logs, "nbytes": nbytes}).encode()
+        sync(self._store.set(store.marker_key(slot), Buffer.from_bytes(marker)))
+        self._listing.append(entry)
 
     def _apply_keep(self):
         drop = store.to_drop([s[1] for s in self._listing], [s[3] for s in self._listing],
                              self.keep, self.max_bytes)
-        if not drop:
+        self._drop([self._listing[i] for i in drop])
+
+    def _drop(self, entries):
+        """Unlist `entries` (their markers), then delete their rows."""
+        if not entries:
             return
-        dropped = [self._listing[i] for i in drop]
-        self._commit([s for i, s in enumerate(self._listing) if i not in set(drop)])
-        # unlisted first: then its chunks go
+        slots = {slot for slot, *_ in entries}
+        self._listing = [s for s in self._listing if s[0] not in slots]
+        sync(_all(self._store.delete(store.marker_key(slot)) for slot in slots))
         sync(_all(self._store.delete(store.chunk_key(kind, slot))
-                  for slot, *_ in dropped for kind in self._arrays))
+                  for slot in slots for kind in self._arrays))
 
     @staticmethod
     def _is_chief():

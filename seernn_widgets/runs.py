@@ -57,14 +57,15 @@ class Run:
         self._slots = {}           # step -> (slot, logs)
         self._lock = threading.Lock()
         self._follower = None
-        self._read_listing(group)
+        self._markers = {}         # slot -> {step, logs, nbytes}: markers read so far
+        self._read_listing()
 
     # -- the listing ------------------------------------------------------------------
-    def _read_listing(self, group=None):
-        group = group or zarr.open_group(self._store, mode="r")
-        slots = {int(step): (int(slot), logs) for slot, step, logs, _ in
-                 group.attrs.get("snapshots", [])}
-        with self._lock:
+    def _read_listing(self):
+        """The listed snapshots (their markers; only new ones are read)."""
+        self._markers = store.read_markers(self._store, self._markers)
+        slots = {m["step"]: (slot, m["logs"]) for slot, m in self._markers.items()}
+        with self._lock:   # by slot: a step recorded again is its later slot
             changed = slots.keys() != self._slots.keys()
             self._slots = slots
         return changed

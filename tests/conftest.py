@@ -12,6 +12,7 @@ SLOW = {
     "test_zoo",                 # 83 model configurations against their references
     "test_backends",            # a TensorFlow and a JAX subprocess
     "test_runs",                # writer processes (training, SIGKILLed), a TF-free reader
+    "test_runs_multiworker",    # two worker processes training together
     "test_compare",             # two recorded runs, four views of their difference
     "test_subclassed::test_predict_and_training_are_bit_identical_with_inspection",
     "test_subclassed::test_every_call_equals_the_layers_called_by_hand",
