@@ -8,6 +8,10 @@ classes with ipywidgets and bqplot, and the reading side of recorded runs
 import importlib
 from importlib.metadata import version
 
+# first: TensorFlow, when it loads, loads with its C++ INFO/WARNING lines out
+# of the cell (errors show); nothing is imported here
+from . import _quiet_tensorflow  # noqa: F401
+
 __version__ = version(__name__)   # pyproject.toml's
 
 # name -> module, for the names whose modules load TensorFlow/Keras
@@ -49,8 +53,6 @@ __all__ = [
 
 def __getattr__(name):
     if name in _KERAS or name in _WIDGETS:
-        # TensorFlow loads with its C++ INFO/WARNING lines out of the cell (errors show)
-        from . import _quiet_tensorflow  # noqa: F401
         module = _KERAS.get(name) or f"views.{_WIDGETS[name]}"
     elif name in _PLAIN:
         module = _PLAIN[name]

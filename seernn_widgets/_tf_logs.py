@@ -10,17 +10,19 @@ descriptor 2, which Jupyter shows in the cell)::
 
 ``TF_CPP_MIN_LOG_LEVEL=2`` silences the later ones but not ``port.cc``'s,
 which is logged while the library loads, before TensorFlow applies the
-level.  So `quiet_tensorflow_import` also filters descriptor 2 while
+level.  So `quiet_tensorflow_when_imported` also filters descriptor 2 while
 TensorFlow loads: log lines below the level are dropped, every other byte
 (ERROR and FATAL lines at level 2, anything else) is passed on at once.
 """
 import contextlib
+import importlib.abc
+import importlib.machinery
 import os
 import re
 import sys
 import threading
 
-__all__ = ["is_log_noise", "drop_log_noise", "quiet_tensorflow_import"]
+__all__ = ["is_log_noise", "drop_log_noise", "quiet_tensorflow_when_imported"]
 
 LEVEL_VAR = "TF_CPP_MIN_LOG_LEVEL"
 _LOG_LINE = re.compile(
@@ -95,19 +97,41 @@ def filtered_stderr_fd(level, fd=2):
             os.close(saved)
 
 
-def quiet_tensorflow_import():
-    """Import TensorFlow with its C++ INFO/WARNING log lines left out.
-
-    Sets ``TF_CPP_MIN_LOG_LEVEL=2`` (errors still show) if the user has not
-    set it, and applies the level to the lines TensorFlow logs before it
-    reads it.  Does nothing if TensorFlow is already imported (its lines are
-    printed by then, and the level is read once)."""
-    if "tensorflow" in sys.modules:
+def quiet_tensorflow_when_imported():
+    """Have TensorFlow's first import, whoever makes it and whenever, run
+    with ``TF_CPP_MIN_LOG_LEVEL=2`` (unless the user set it) and descriptor 2
+    filtered, without importing it now: importing the package must not load
+    TensorFlow (a recorded run is read without it), yet a user's own
+    `import tensorflow` after it stays quiet. Does nothing once TensorFlow is
+    imported (its lines are printed by then, and the level is read once)."""
+    if "tensorflow" in sys.modules or any(isinstance(f, _QuietTensorFlow) for f in sys.meta_path):
         return
     os.environ.setdefault(LEVEL_VAR, "2")
-    level = min_log_level()
-    if level <= 0:
-        import tensorflow  # noqa: F401
-        return
-    with filtered_stderr_fd(level):
-        import tensorflow  # noqa: F401
+    sys.meta_path.insert(0, _QuietTensorFlow())
+
+
+class _QuietTensorFlow(importlib.abc.MetaPathFinder):
+    """Finds `tensorflow` as the other finders do, and runs its module code
+    (which imports the rest of it) inside the stderr filter; once."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "tensorflow":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _FilteredLoader(spec.loader)
+        return spec
+
+
+class _FilteredLoader(importlib.abc.Loader):
+    def __init__(self, loader):
+        self.loader = loader
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module):
+        level = min_log_level()
+        with filtered_stderr_fd(level) if level > 0 else contextlib.nullcontext():
+            self.loader.exec_module(module)

@@ -59,9 +59,8 @@ class Recorder(LiveRefresh):
         names = inspector.layer_names
         self.entries = names if layers is None else [inspector.entry_name(i) for i in layers]
         self._store = store.open_store(self.path, "w")
-        self._group = None      # opened on the first record (shapes are known then)
         self._arrays = {}       # kind -> zarr.Array of its rows
-        self._layout = None     # _run_store.layout() of a snapshot
+        self._layout = None     # _run_store.layout() of a snapshot: on the first record
         self._listing = []      # [[slot, step, logs, nbytes]], oldest first
         self._next_slot = 0
         self.recorded = 0
@@ -77,7 +76,7 @@ class Recorder(LiveRefresh):
             return None
         with self.inspector.steady():   # the step is read once
             arrays = self._arrays_now()
-            if self._group is None:
+            if self._layout is None:   # the run is opened once the shapes are known
                 self._open(self._metadata(arrays))
             step = self.inspector.step
         if step is None:   # no optimizer: the record's number
@@ -191,7 +190,6 @@ class Recorder(LiveRefresh):
                     chunks=(1, row["length"]), dtype=row["dtype"],
                     fill_value=0 if row["dtype"] == "uint8" else np.nan, compressors=None)
         self._layout = meta["layout"]
-        self._group = group
 
     def _grow(self, slots):
         for array in self._arrays.values():

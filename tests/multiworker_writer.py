@@ -28,7 +28,6 @@ os.environ["TF_CONFIG"] = json.dumps({
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import contextlib  # noqa: E402
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
@@ -86,22 +85,6 @@ def save(model, path):
     np.savez(path, *[v.numpy() for v in model.weights])
 
 
-class SaveRecordedWeights(keras.callbacks.Callback):
-    """After the Recorder (listed before this), the weights of each step it recorded."""
-
-    def __init__(self, recorder, folder):
-        super().__init__()
-        self.recorder, self.folder, self.seen = recorder, folder, 0
-
-    def on_train_batch_end(self, batch, logs=None):
-        if self.recorder.recorded > self.seen:
-            self.seen = self.recorder.recorded
-            save(self.model, os.path.join(self.folder, f"{self.recorder.inspector.step}.npz"))
-
-    def on_train_end(self, logs=None):   # the Recorder records at the end too
-        self.on_train_batch_end(None)
-
-
 def main():
     started = time.monotonic()
     with strategy.scope():
@@ -112,9 +95,11 @@ def main():
     recorder = Recorder(insp, os.path.join(RUN_DIR, f"worker{INDEX}"), every_n_batches=2)
     folder = os.path.join(RUN_DIR, f"weights{INDEX}")
     os.makedirs(folder, exist_ok=True)
+    saved = run_writer.SaveRecordedWeights(
+        recorder, folder, lambda model, step: save(model, os.path.join(folder, f"{step}.npz")))
     with strategy.scope() if FIT == "inside" else contextlib.nullcontext():
         model.fit(x, y, batch_size=BATCH, epochs=EPOCHS, shuffle=False, verbose=0,
-                  callbacks=[recorder, SaveRecordedWeights(recorder, folder)])
+                  callbacks=[recorder, saved])
     save(model, os.path.join(folder, "final.npz"))   # every worker: still in sync?
     print(json.dumps({"index": INDEX, "replicas": strategy.num_replicas_in_sync,
                       "step": insp.step, "recorded": recorder.recorded,

@@ -27,17 +27,19 @@ def probe():
 
 
 class SaveRecordedWeights(keras.callbacks.Callback):
-    """After the Recorder (listed before this), the weights of each step it recorded."""
+    """After the Recorder (listed before this), `save(model, step)` for each
+    step it recorded (default: FOLDER/<step>.weights.h5)."""
 
-    def __init__(self, recorder, folder):
+    def __init__(self, recorder, folder, save=None):
         super().__init__()
-        self.recorder, self.folder, self.seen = recorder, folder, 0
+        self.recorder, self.seen = recorder, 0
+        self.save = save or (lambda model, step: model.save_weights(
+            os.path.join(folder, f"{step}.weights.h5")))
 
     def on_train_batch_end(self, batch, logs=None):
         if self.recorder.recorded > self.seen:
             self.seen = self.recorder.recorded
-            step = int(self.recorder.inspector.step)
-            self.model.save_weights(os.path.join(self.folder, f"{step}.weights.h5"))
+            self.save(self.model, int(self.recorder.inspector.step))
 
     def on_train_end(self, logs=None):   # the Recorder records at the end too
         self.on_train_batch_end(None)

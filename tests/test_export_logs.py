@@ -69,8 +69,8 @@ def test_importing_the_package_prints_no_tensorflow_log_lines_but_errors_show():
 
 
 def test_a_level_the_user_chose_is_kept():
-    out = _python("import os, seernn_widgets; print(os.environ['TF_CPP_MIN_LOG_LEVEL'])",
-                  TF_CPP_MIN_LOG_LEVEL="0")
+    out = _python("import os, seernn_widgets, tensorflow\n"
+                  "print(os.environ['TF_CPP_MIN_LOG_LEVEL'])", TF_CPP_MIN_LOG_LEVEL="0")
     assert out.stdout.strip() == "0"
     assert "oneDNN custom operations are on" in out.stderr   # asked for, shown
 

@@ -315,14 +315,17 @@ def _kernel_id(lab, name):
     raise LookupError(f"no running kernel for {name!r}")
 
 
-@contextlib.contextmanager
 def kernel_client(lab, name):
     """A ``BlockingKernelClient`` attached to the kernel of notebook ``name``."""
+    return connected(lab.runtime_dir / f"kernel-{_kernel_id(lab, name)}.json")
+
+
+@contextlib.contextmanager
+def connected(connection_file):
+    """A ``BlockingKernelClient`` of the kernel a connection file names."""
     from jupyter_client import BlockingKernelClient
 
-    kc = BlockingKernelClient(
-        connection_file=str(lab.runtime_dir / f"kernel-{_kernel_id(lab, name)}.json")
-    )
+    kc = BlockingKernelClient(connection_file=str(connection_file))
     kc.load_connection_file()
     kc.start_channels()
     try:

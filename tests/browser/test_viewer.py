@@ -19,6 +19,7 @@ import numpy as np
 
 from lab import (
     browser_context,
+    connected,
     drag_slider,
     kernel_exec,
     picture_hash,
@@ -92,17 +93,10 @@ class Viewer:
     def kernel(self):
         """A client of the page's kernel (Voila lets the page send comm
         messages only; this reads the kernel's state as lab.kernel_value does)."""
-        from jupyter_client import BlockingKernelClient
         files = [f for d in self.connection_dirs() for f in d.glob("kernel-*.json")]
         assert len(files) == 1, (files, self.output())
-        kc = BlockingKernelClient(connection_file=str(files[0]))
-        kc.load_connection_file()
-        kc.start_channels()
-        try:
-            kc.wait_for_ready(timeout=30)
+        with connected(files[0]) as kc:
             yield kc
-        finally:
-            kc.stop_channels()
 
     def value(self, expr):
         """`expr` evaluated in the page's kernel (via JSON)."""
