@@ -1,6 +1,7 @@
 """`Run`: a recorded run (`Recorder`) read back, as a source every widget
 takes where it takes an `Inspector`. Needs neither the model nor
 TensorFlow/Keras: Zarr, fsspec and NumPy."""
+import logging
 import threading
 
 import numpy as np
@@ -17,6 +18,7 @@ from ._source import (
     check_choice,
 )
 
+log = logging.getLogger(__name__)
 ROWS_CACHED = 16   # rows (one kind of one snapshot) kept in memory
 
 
@@ -91,8 +93,7 @@ class Run:
                     try:
                         self.refresh()
                     except Exception as e:   # a store that hiccups: try again next time
-                        import logging
-                        logging.getLogger(__name__).warning("Run %s: %s", self.path, e)
+                        log.warning("Run %s: %s", self.path, e)
 
             thread = threading.Thread(target=poll, name=f"seernn-run-{self.path}", daemon=True)
             self._follower = (thread, stop)
