@@ -32,13 +32,18 @@ class History:
 
     def get(self, step, key):
         """`key` ('pass', 'weights' or 'logs') of the snapshot at `step`."""
-        if step not in self._by_step:
-            raise KeyError(f"no snapshot at step {step!r}; recorded steps: {self.steps}")
-        snapshot = self._by_step[step]
+        snapshot = self.snapshot(step)
         if key not in snapshot:
             raise KeyError(f"the snapshot at step {step} has no {key} (recorded: "
                            f"{sorted(k for k in snapshot)})")
         return snapshot[key]
+
+    def snapshot(self, step):
+        """The snapshot dict at `step` (what is computed later for that step
+        joins it)."""
+        if step not in self._by_step:
+            raise KeyError(f"no snapshot at step {step!r}; recorded steps: {self.steps}")
+        return self._by_step[step]
 
     def nbytes(self, step):
         """Memory held by the arrays of one snapshot."""

@@ -2,9 +2,10 @@
 import contextlib
 
 import keras
+import numpy as np
 from keras import tree
 
-from . import _data, _engine, _layers, rnn
+from . import _data, _engine, _gates, _layers, rnn
 from ._history import History
 from ._source import (  # noqa: F401  (re-exported: inspector.NoGradientError, ...)
     GRADIENT_MODES,
@@ -259,6 +260,113 @@ class Inspector:
         and the layers the mask propagates through); None when the output
         carries no mask."""
         return self._pass("outputs", step)["masks"].get(self.entry_name(layer))
+
+    def gates(self, layer, direction=None, step=None):
+        """{gate: (samples, timesteps, units)} activations of a recurrent
+        layer on the batch, after their nonlinearity: LSTM i, f, c, o (c the
+        candidate), GRU z, r, h (h the candidate), SimpleRNN h. `direction`:
+        'forward' or 'backward' of a Bidirectional, None both side by side
+        along units (forward first), as a concat output. `gates[g][:, t]`
+        produced the output at t; masked timesteps (`gates_mask`) hold what
+        the cell computed there and Keras discarded (see `_gates`)."""
+        info = self.rnn_info(layer)
+        if info is None:
+            rnn.cells(self.layer(layer))   # refuses by name
+        check_choice("direction", direction, (None, *info.directions))
+        per_direction = self._gates(layer, step)[0]
+        if direction is not None:
+            return per_direction[direction]
+        names = {tuple(g) for g in per_direction.values()}
+        if len(names) > 1:
+            raise _gates.GatesUnavailableError(
+                f"layer {info.layer_name!r} has other gates in each direction "
+                f"({info.describe()}): pick direction='forward' or 'backward'")
+        return {gate: per_direction[info.directions[0]][gate] if len(per_direction) == 1
+                else np.concatenate([g[gate] for g in per_direction.values()], axis=-1)
+                for gate in next(iter(names))}
+
+    def gates_mask(self, layer, step=None):
+        """bool (samples, timesteps), False at the masked timesteps of
+        `gates()` (in their time order); None when the layer's input
+        carries no mask."""
+        return self._gates(layer, step)[1]
+
+    def gate_functions(self, layer, direction="forward"):
+        """{gate: name of its activation}, e.g. {'i': 'sigmoid', 'c': 'tanh', ...}."""
+        part = rnn.parts(self.layer(layer))
+        check_choice("direction", direction, list(part))
+        info = self.rnn_info(layer)
+        functions = _gates.functions(part[direction].cell, info.layout(direction).cell)
+        return {gate: _gates.activation_name(f) for gate, f in functions.items()}
+
+    def _gates(self, layer, step):
+        """({direction: {gate: array}}, mask) of the layer's call, computed
+        once per step (kept in that step's snapshot)."""
+        call = self._layer_call(layer)
+        if step is None:
+            self._drop_if_trained()
+        snapshot = self._snapshot if step is None else self.history.snapshot(step)
+        cached = snapshot.setdefault("gates", {})
+        if call.name not in cached:
+            arrays = self._call_arrays(call, step)
+            cached[call.name] = (_gates.layer_gates(arrays, bool(self.learning_phase)),
+                                 _gates.gates_mask(arrays, self.rnn_info(call.name)))
+            if step is None:
+                self._keep("gates", cached)
+        return cached[call.name]
+
+    def _layer_call(self, layer):
+        """The first-output entry of the layer call `layer` names, with its
+        graph node (gates read the call's inputs off it)."""
+        entry = self.entry(layer)
+        rnn.cells(entry.layer)   # refuses a layer that is not recurrent
+        if entry.node is None:
+            raise _gates.GatesUnavailableError(
+                f"gates need the inputs of layer {entry.layer.name!r}'s call, read off a "
+                f"functional graph; model {self.model.name!r} is subclassed (no graph). "
+                f"A functional or Sequential model of the same layers has them")
+        return next(e for e in self.entries.values()
+                    if e.node is entry.node and e.index == 0)
+
+    def _call_arrays(self, call, step):
+        """`_gates.LayerCall`: the call's input, initial states, mask and
+        outputs on the batch, and the weights, at `step`."""
+        args, kwargs = call.node.arguments.args, call.node.arguments.kwargs
+        mask = kwargs.get("mask")
+        if mask is not None and mask is not getattr(args[0], "_keras_mask", None):
+            raise _gates.GatesUnavailableError(
+                f"layer {call.layer.name!r} is called with an explicit mask=; gates "
+                f"read the mask its input carries (Masking, mask_zero=True)")
+        states = kwargs.get("initial_state", args[1] if len(args) > 1 else None)
+        parts = rnn.parts(call.layer).values()
+        if states is None and any(getattr(p, "stateful", False) for p in parts):
+            if step is not None:
+                raise _gates.GatesUnavailableError(
+                    f"layer {call.layer.name!r} is stateful: its states at step {step} "
+                    f"were not recorded, so only the gates of the current step are known")
+            states = [s for p in parts for s in p.states]
+        source, kept = self._tensor_value(args[0], step)
+        outputs = [self.outputs(e.name, step) for e in self.entries.values()
+                   if e.node is call.node]
+        merged_none = getattr(call.layer, "merge_mode", "") is None
+        return _gates.LayerCall(
+            layer=call.layer, inputs=source,
+            initial_states=None if states is None else [
+                self._tensor_value(t, step)[0] for t in tree.flatten(states)],
+            kept=kept, output=outputs[:2] if merged_none else outputs[0],
+            weights=self._weights(step))
+
+    def _tensor_value(self, tensor, step):
+        """(value on the batch, its mask or None) of a symbolic tensor of the
+        graph: an entry's output, a model input, or a state variable."""
+        if isinstance(tensor, keras.Variable):
+            return np.asarray(tensor.numpy(), np.float32), None
+        for entry in self.entries.values():
+            if entry.tensor is tensor:
+                return self.outputs(entry.name, step), self.mask(entry.name, step)
+        graph = _layers.graph_of(self.model)
+        inputs = [id(t) for t in graph.inputs]
+        return np.asarray(tree.flatten(self.x)[inputs.index(id(tensor))], np.float32), None
 
     @property
     def loss(self):

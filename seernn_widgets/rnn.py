@@ -35,7 +35,8 @@ def _cell_type(rnn_layer):
     return None
 
 
-def _directions(layer):
+def parts(layer):
+    """{direction: the RNN layer running it} of an RNN layer or a Bidirectional."""
     import keras
     if isinstance(layer, keras.layers.Bidirectional):
         return {"forward": layer.forward_layer, "backward": layer.backward_layer}
@@ -44,9 +45,9 @@ def _directions(layer):
 
 def cells(layer):
     """{direction: cell} for an RNN layer or a Bidirectional wrapper of one."""
-    parts = _directions(layer)
-    if all(_cell_type(part) for part in parts.values()):
-        return {direction: part.cell for direction, part in parts.items()}
+    found = parts(layer)
+    if all(_cell_type(part) for part in found.values()):
+        return {direction: part.cell for direction, part in found.items()}
     raise NotRecurrentError(
         f"layer {layer.name!r} is a {type(layer).__name__}, not a recurrent "
         f"layer: RNN views take LSTM, GRU or SimpleRNN layers (or "
@@ -110,13 +111,13 @@ def _layout(rnn_layer):
 
 def info(layer):
     cells(layer)   # refuses a layer that is not recurrent
-    layouts = {direction: _layout(part) for direction, part in _directions(layer).items()}
+    layouts = {direction: _layout(part) for direction, part in parts(layer).items()}
     forward = layouts["forward"]
     return RNNInfo(
         layer_name=layer.name, cell=forward.cell, units=forward.units,
         gates=forward.gates, directions=tuple(layouts), kernels=forward.kernels,
         merge_mode=getattr(layer, "merge_mode", None),
-        return_sequences=bool(_directions(layer)["forward"].return_sequences),
+        return_sequences=bool(parts(layer)["forward"].return_sequences),
         layouts=tuple(layouts.items()))
 
 

@@ -1,0 +1,206 @@
+"""Gate activations of recurrent layers, vectorised over every timestep.
+
+A cell's gates at step t depend only on the input x_t and the previous
+hidden state h_{t-1}. The hidden state at every step is the layer's output
+sequence (`return_sequences=True`; each half of a concat or unmerged
+Bidirectional), so the gates of all timesteps are two matrix products and
+the cell's activations, with no loop over time. A layer that returns only
+its last state (or a Bidirectional that sums its halves) has its hidden
+sequence recomputed once by an `RNN` over the layer's own cell, run
+statelessly with the weights of the step asked for (the model is not
+touched).
+
+Time order: `gates[g][:, t]` are the activations that produced the
+layer's output at t, in the order the layer returns its sequence: the
+input's order, also for a Bidirectional's backward half; the processing
+(reversed) order for a `go_backwards=True` layer, as Keras 3 returns it.
+
+Masked timesteps: Keras runs the cell there too and then keeps the
+previous state. The previous state is therefore the last kept step's
+output (or the initial state), and the gates at a masked step are the
+values the cell computed and Keras discarded; `mask` says which they are.
+"""
+import weakref
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import rnn
+
+# the activations, by cell: 'c' / 'h' are the candidates (the cell's
+# `activation`), the others its gates (`recurrent_activation`)
+NAMES = {"LSTM": ("i", "f", "c", "o"), "GRU": ("z", "r", "h"), "SimpleRNN": ("h",)}
+CANDIDATES = ("c", "h")
+_MERGED = ("concat", None)   # merge modes whose halves can be read back from the output
+
+
+class GatesUnavailableError(ValueError):
+    """Gates cannot be computed for this layer call (and why)."""
+
+
+@dataclass
+class LayerCall:
+    """What the gates of one recurrent layer call are computed from."""
+    layer: object
+    inputs: np.ndarray              # (samples, timesteps, features), input order
+    initial_states: list | None     # [state arrays] as the call got them, or None
+    kept: np.ndarray | None         # (samples, timesteps) bool, input order; None: no mask
+    output: object                  # the call's first output (or, unmerged, the outputs)
+    weights: dict                   # {variable path: array} at the step asked for
+
+
+def activation_name(function):
+    return getattr(function, "__name__", type(function).__name__)
+
+
+def functions(cell, cell_type):
+    """{gate: activation function} of one cell."""
+    return {gate: cell.activation if gate in CANDIDATES else cell.recurrent_activation
+            for gate in NAMES[cell_type]}
+
+
+def _apply(function, values):
+    import keras
+    return np.asarray(keras.ops.convert_to_numpy(function(values)), dtype=np.float32)
+
+
+def cell_gates(cell_type, cell, kernel, recurrent, bias, x, h_prev):
+    """{gate: (samples, timesteps, units)} from inputs `x` and previous hidden
+    states `h_prev`, both in processing order."""
+    units = recurrent.shape[0]
+    fns = functions(cell, cell_type)
+    xw = x @ kernel
+    if cell_type == "GRU":
+        reset_after = getattr(cell, "reset_after", True)
+        b_in, b_rec = (bias[0], bias[1]) if bias is not None and bias.ndim == 2 else (bias, None)
+        if b_in is not None:
+            xw = xw + b_in
+        xz, xr, xh = np.split(xw, 3, axis=-1)
+        if reset_after:
+            hu = h_prev @ recurrent + (0 if b_rec is None else b_rec)
+            hz, hr, hh = np.split(hu, 3, axis=-1)
+            z, r = _apply(fns["z"], xz + hz), _apply(fns["r"], xr + hr)
+            return {"z": z, "r": r, "h": _apply(fns["h"], xh + r * hh)}
+        hz = h_prev @ recurrent[:, :units]
+        hr = h_prev @ recurrent[:, units:2 * units]
+        z, r = _apply(fns["z"], xz + hz), _apply(fns["r"], xr + hr)
+        return {"z": z, "r": r, "h": _apply(fns["h"], xh + (r * h_prev) @ recurrent[:, 2 * units:])}
+    pre = xw + h_prev @ recurrent + (0 if bias is None else bias)
+    parts = np.split(pre, len(fns), axis=-1)
+    return {gate: _apply(fns[gate], part) for gate, part in zip(fns, parts)}
+
+
+def previous_states(hidden, h0, kept):
+    """h_{t-1} for every processing step t: the hidden sequence shifted by
+    one, starting at `h0`; at and after masked steps, the last kept step's
+    state (a masked step keeps the state it was given)."""
+    samples, steps, _ = hidden.shape
+    if kept is None:
+        return np.concatenate([h0[:, None], hidden[:, :-1]], axis=1)
+    last_kept = np.where(kept, np.arange(steps), -1)
+    last_kept = np.maximum.accumulate(last_kept, axis=1)             # at or before t
+    before = np.concatenate([np.full((samples, 1), -1), last_kept[:, :-1]], axis=1)
+    gathered = np.take_along_axis(hidden, np.maximum(before, 0)[..., None], axis=1)
+    return np.where((before < 0)[..., None], h0[:, None], gathered)
+
+
+_twins = weakref.WeakKeyDictionary()   # cell -> {go_backwards: RNN over it}
+
+
+def _twin(part):
+    """An `RNN` over `part`'s own cell returning every hidden state (made
+    once per cell; it adds no weights: the cell is built)."""
+    import keras
+    per_cell = _twins.setdefault(part.cell, {})
+    if part.go_backwards not in per_cell:
+        per_cell[part.go_backwards] = keras.layers.RNN(
+            part.cell, return_sequences=True, go_backwards=part.go_backwards)
+    return per_cell[part.go_backwards]
+
+
+def _recomputed(part, call, states):
+    """`part`'s hidden sequence (processing order), by its twin RNN run with
+    the weights of `call` (stateless: the cell's variables are not set)."""
+    import keras
+    twin = _twin(part)
+    if not twin.built:
+        twin.build(call.inputs.shape)
+    # the twin's own seed generator is not the model's: its value as it is
+    values = lambda variables: [call.weights.get(v.path, v) for v in variables]   # noqa: E731
+    mask = None if call.kept is None else keras.ops.convert_to_tensor(call.kept)
+    kwargs = {"mask": mask}
+    if states is not None:
+        kwargs["initial_state"] = states
+    hidden, _ = twin.stateless_call(values(twin.trainable_variables),
+                                    values(twin.non_trainable_variables),
+                                    call.inputs, **kwargs)
+    return np.asarray(keras.ops.convert_to_numpy(hidden), dtype=np.float32)
+
+
+def _split_states(call, directions):
+    """{direction: its initial states or None}: a Bidirectional gives the
+    first half of its initial states to the forward layer."""
+    states = call.initial_states
+    if states is None:
+        return dict.fromkeys(directions)
+    if len(directions) == 1:
+        return {"forward": states}
+    half = len(states) // 2
+    return {"forward": states[:half], "backward": states[half:]}
+
+
+def _hidden(call, direction, part, info, states):
+    """One direction's hidden sequence in processing order."""
+    if info.return_sequences and (len(info.directions) == 1 or info.merge_mode in _MERGED):
+        if len(info.directions) == 1:
+            return call.output
+        if info.merge_mode is None:   # (forward, backward) outputs
+            half = call.output[info.directions.index(direction)]
+        else:
+            units = info.layout("forward").units
+            half = call.output[..., :units] if direction == "forward" else call.output[..., units:]
+        return half[:, ::-1] if part.go_backwards else half   # back to processing order
+    return _recomputed(part, call, states)
+
+
+def layer_gates(call, training):
+    """{direction: {gate: (samples, timesteps, units)}} of one recurrent
+    layer call (see the module docstring for time order and masks)."""
+    info = rnn.info(call.layer)
+    parts = rnn.parts(call.layer)
+    if training and any(getattr(p.cell, "dropout", 0) or getattr(p.cell, "recurrent_dropout", 0)
+                        for p in parts.values()):
+        raise GatesUnavailableError(
+            f"layer {call.layer.name!r} has dropout, and the inspector runs in training mode "
+            f"(learning_phase=1): the gates the pass used depend on random dropout masks "
+            f"that cannot be reproduced; use learning_phase=0 to see them")
+    states = _split_states(call, info.directions)
+    found = {}
+    for direction, part in parts.items():
+        layout = info.layout(direction)
+        cell_vars = rnn.variables(call.layer)
+        kernel, recurrent = (call.weights[cell_vars[(direction, k)].path]
+                             for k in ("input", "recurrent"))
+        bias = call.weights[cell_vars[(direction, "bias")].path] if "bias" in layout.kernels \
+            else None
+        hidden = np.asarray(_hidden(call, direction, part, info, states[direction]), np.float32)
+        x, kept = call.inputs, call.kept
+        if part.go_backwards:
+            x = x[:, ::-1]
+            kept = None if kept is None else kept[:, ::-1]
+        h0 = np.zeros((x.shape[0], layout.units), np.float32) if states[direction] is None \
+            else np.asarray(states[direction][0], np.float32)
+        h_prev = previous_states(hidden, h0, kept)
+        gates = cell_gates(layout.cell, part.cell, kernel, recurrent, bias, x, h_prev)
+        if part.go_backwards and len(info.directions) == 2:
+            gates = {g: v[:, ::-1] for g, v in gates.items()}   # back to input order
+        found[direction] = gates
+    return found
+
+
+def gates_mask(call, info):
+    """The masked timesteps in the gates' time order (see `layer_gates`)."""
+    if call.kept is None:
+        return None
+    backwards = len(info.directions) == 1 and rnn.parts(call.layer)["forward"].go_backwards
+    return call.kept[:, ::-1] if backwards else call.kept
