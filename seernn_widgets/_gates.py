@@ -59,35 +59,43 @@ def functions(cell, cell_type):
             for gate in NAMES[cell_type]}
 
 
-def _apply(function, values):
-    import keras
-    return np.asarray(keras.ops.convert_to_numpy(function(values)), dtype=np.float32)
-
-
 def cell_gates(cell_type, cell, kernel, recurrent, bias, x, h_prev):
     """{gate: (samples, timesteps, units)} from inputs `x` and previous hidden
-    states `h_prev`, both in processing order."""
+    states `h_prev`, both in processing order; computed by the backend
+    (its matrix products are 2-3x NumPy's here), returned as NumPy."""
+    from keras import ops
     units = recurrent.shape[0]
     fns = functions(cell, cell_type)
-    xw = x @ kernel
+    samples, steps = x.shape[:2]
+
+    def dot(a, matrix):   # over the last axis, as one 2-D product
+        flat = ops.matmul(ops.reshape(a, (samples * steps, a.shape[-1])), matrix)
+        return ops.reshape(flat, (samples, steps, matrix.shape[-1]))
+
+    x, h_prev = ops.convert_to_tensor(x), ops.convert_to_tensor(h_prev)
+    xw = dot(x, kernel)
     if cell_type == "GRU":
-        reset_after = getattr(cell, "reset_after", True)
-        b_in, b_rec = (bias[0], bias[1]) if bias is not None and bias.ndim == 2 else (bias, None)
+        two_biases = bias is not None and bias.ndim == 2
+        b_in, b_rec = (bias[0], bias[1]) if two_biases else (bias, None)
         if b_in is not None:
             xw = xw + b_in
-        xz, xr, xh = np.split(xw, 3, axis=-1)
-        if reset_after:
-            hu = h_prev @ recurrent + (0 if b_rec is None else b_rec)
-            hz, hr, hh = np.split(hu, 3, axis=-1)
-            z, r = _apply(fns["z"], xz + hz), _apply(fns["r"], xr + hr)
-            return {"z": z, "r": r, "h": _apply(fns["h"], xh + r * hh)}
-        hz = h_prev @ recurrent[:, :units]
-        hr = h_prev @ recurrent[:, units:2 * units]
-        z, r = _apply(fns["z"], xz + hz), _apply(fns["r"], xr + hr)
-        return {"z": z, "r": r, "h": _apply(fns["h"], xh + (r * h_prev) @ recurrent[:, 2 * units:])}
-    pre = xw + h_prev @ recurrent + (0 if bias is None else bias)
-    parts = np.split(pre, len(fns), axis=-1)
-    return {gate: _apply(fns[gate], part) for gate, part in zip(fns, parts)}
+        xz, xr, xh = ops.split(xw, 3, axis=-1)
+        if getattr(cell, "reset_after", True):
+            hu = dot(h_prev, recurrent) + (0 if b_rec is None else b_rec)
+            hz, hr, hh = ops.split(hu, 3, axis=-1)
+            z, r = fns["z"](xz + hz), fns["r"](xr + hr)
+            gates = {"z": z, "r": r, "h": fns["h"](xh + r * hh)}
+        else:
+            hz, hr = ops.split(dot(h_prev, recurrent[:, :2 * units]), 2, axis=-1)
+            z, r = fns["z"](xz + hz), fns["r"](xr + hr)
+            gates = {"z": z, "r": r,
+                     "h": fns["h"](xh + dot(r * h_prev, recurrent[:, 2 * units:]))}
+    else:
+        pre = xw + dot(h_prev, recurrent) + (0 if bias is None else bias)
+        gates = {gate: fns[gate](part)
+                 for gate, part in zip(fns, ops.split(pre, len(fns), axis=-1))}
+    return {gate: np.asarray(ops.convert_to_numpy(v), dtype=np.float32)
+            for gate, v in gates.items()}
 
 
 def previous_states(hidden, h0, kept):
@@ -104,36 +112,50 @@ def previous_states(hidden, h0, kept):
     return np.where((before < 0)[..., None], h0[:, None], gathered)
 
 
-_twins = weakref.WeakKeyDictionary()   # cell -> {go_backwards: RNN over it}
+_twins = weakref.WeakKeyDictionary()   # cell -> {go_backwards: (RNN over it, compiled run)}
 
 
-def _twin(part):
-    """An `RNN` over `part`'s own cell returning every hidden state (made
-    once per cell; it adds no weights: the cell is built)."""
+def _twin(part, input_shape):
+    """(an `RNN` over `part`'s own cell returning every hidden state, its
+    stateless call compiled by the backend), made once per cell and
+    direction; it adds no weights to the model (the cell is built)."""
     import keras
     per_cell = _twins.setdefault(part.cell, {})
     if part.go_backwards not in per_cell:
-        per_cell[part.go_backwards] = keras.layers.RNN(
-            part.cell, return_sequences=True, go_backwards=part.go_backwards)
+        twin = keras.layers.RNN(part.cell, return_sequences=True, go_backwards=part.go_backwards)
+        twin.build(input_shape)
+
+        def run(trainable, non_trainable, inputs, mask, states):
+            kwargs = {} if states is None else {"initial_state": states}
+            return twin.stateless_call(trainable, non_trainable, inputs, mask=mask, **kwargs)[0]
+        per_cell[part.go_backwards] = (twin, _compiled(run))
     return per_cell[part.go_backwards]
+
+
+def _compiled(function):
+    """`function` traced by the backend: an RNN run op by op loops in Python
+    (eager TensorFlow runs a while-loop's body once per timestep)."""
+    import keras
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+        return tf.function(function, reduce_retracing=True)
+    if backend == "jax":
+        import jax
+        return jax.jit(function)
+    return function
 
 
 def _recomputed(part, call, states):
     """`part`'s hidden sequence (processing order), by its twin RNN run with
     the weights of `call` (stateless: the cell's variables are not set)."""
     import keras
-    twin = _twin(part)
-    if not twin.built:
-        twin.build(call.inputs.shape)
+    twin, run = _twin(part, call.inputs.shape)
     # the twin's own seed generator is not the model's: its value as it is
-    values = lambda variables: [call.weights.get(v.path, v) for v in variables]   # noqa: E731
-    mask = None if call.kept is None else keras.ops.convert_to_tensor(call.kept)
-    kwargs = {"mask": mask}
-    if states is not None:
-        kwargs["initial_state"] = states
-    hidden, _ = twin.stateless_call(values(twin.trainable_variables),
-                                    values(twin.non_trainable_variables),
-                                    call.inputs, **kwargs)
+    values = lambda variables: [call.weights.get(v.path, v.value)   # noqa: E731
+                                for v in variables]
+    hidden = run(values(twin.trainable_variables), values(twin.non_trainable_variables),
+                 call.inputs, call.kept, states)
     return np.asarray(keras.ops.convert_to_numpy(hidden), dtype=np.float32)
 
 

@@ -65,6 +65,7 @@ class Inspector:
         _data.check_inputs(self.x, model)
         self._check_labels()
         self._entries = None     # {name: _layers.Entry}, on first use
+        self._rnn_infos = {}     # id(layer) -> (layer, rnn_info)
         self.compute_count = 0   # forward(+backward) passes run so far
         self._snapshot = {}      # what was computed since the last change
         self._level = 0          # index in LEVELS of the most ever asked for
@@ -165,7 +166,10 @@ class Inspector:
     def rnn_info(self, _id):
         """`rnn.RNNInfo` of a recurrent layer, None for any other layer."""
         layer = self.layer(_id)
-        return rnn.info(layer) if rnn.is_recurrent(layer) else None
+        if id(layer) not in self._rnn_infos:   # read per control change: once per layer
+            self._rnn_infos[id(layer)] = (layer, rnn.info(layer) if rnn.is_recurrent(layer)
+                                          else None)
+        return self._rnn_infos[id(layer)][1]
 
     def frozen(self, _id):
         """Whether the layer has weights and none of them is trainable."""
@@ -284,6 +288,12 @@ class Inspector:
         return {gate: per_direction[info.directions[0]][gate] if len(per_direction) == 1
                 else np.concatenate([g[gate] for g in per_direction.values()], axis=-1)
                 for gate in next(iter(names))}
+
+    def has_gates(self, _id):
+        """Whether `gates()` can be asked of the entry's layer (no pass): a
+        recurrent layer called in a functional graph."""
+        entry = self.entry(_id)
+        return rnn.is_recurrent(entry.layer) and entry.node is not None
 
     def gates_mask(self, layer, step=None):
         """bool (samples, timesteps), False at the masked timesteps of
