@@ -43,6 +43,7 @@ from ._ticks import (
     y_label_offset,
 )
 from .features import rank, sequence_data, sequence_mask
+from .selection import Linked
 
 DEFAULT_CHANNELS = 16   # layers can have hundreds of units: start with a few
 CATEGORY10 = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -118,7 +119,7 @@ class _LayerArrayView(DirectionView):
         return {"outputs": "output", "gradients": "gradient"}.get(self.mode, "value")
 
 
-class Features1D(_LayerArrayView):
+class Features1D(Linked, _LayerArrayView):
     """One small line plot per channel: value (y) vs timestep (x), samples
     overlaid, sample k in the same colour in every plot; masked timesteps
     are drawn over in grey. Lines longer than 2 x `time_resolution` points

@@ -32,6 +32,7 @@ from ._ticks import (
     value_ticks,
     y_label_offset,
 )
+from .selection import Linked, draw_selection
 
 MAX_TICKS = 10   # per heatmap axis
 
@@ -348,7 +349,7 @@ class GateHeatmap(Heatmap):
             self.gate_lines.y = np.array([[-0.5, height - 0.5]] * len(at), np.float32)
 
 
-class RNNHeatmap(colour.ColourControls, _RNNView):
+class RNNHeatmap(Linked, colour.ColourControls, _RNNView):
     """One heatmap per kernel (input, recurrent, bias) of one direction,
     gates side by side and separated by lines; diverging colours centred
     on 0, or |values| in greys from white (0) to black (max). Kernels
@@ -542,3 +543,4 @@ class RNNHeatmap(colour.ColourControls, _RNNView):
                               self.slicer]
         colour.note_drawn(self)
         sync_rnn_heatmap(self, kinds, state)
+        draw_selection(self)   # the selected unit's kernel columns; clicks select a unit
