@@ -35,6 +35,7 @@ _WIDGETS = {
     "RNNHistogram": "rnn_plots", "RNNHeatmap": "rnn_plots",
     "WeightNorms": "norms", "Explorer": "explorer",
     "HistogramGrid": "histograms", "ClippedHistogram": "histograms",
+    "GradientFlow": "flow", "LayerHealth": "health",
 }
 
 __all__ = [

@@ -40,18 +40,35 @@ def test_a_layer_change_falls_back_to_what_the_layer_can_show(insp):
     e = Explorer(insp, "bigru", "weights")
     e.layer = "dense"
     assert e.what == "outputs" and isinstance(e.view, Features0D)
-    assert e.available("dense") == ["outputs", "output-gradients"]
+    assert e.available("dense") == ["outputs", "output-gradients", "layer-health"]
 
 
 def test_invalid_choices_name_the_allowed_ones(insp):
     e = Explorer(insp, "dense")
-    with pytest.raises(TraitError, match=r"can show \['outputs', 'output-gradients'\]"):
+    with pytest.raises(TraitError,
+                       match=r"can show \['outputs', 'output-gradients', 'layer-health'\]"):
         e.what = "weights"
     with pytest.raises(TraitError, match="layer names"):
         e.layer = "nope"
     with pytest.raises(TraitError, match=r"what must be one of"):
         e.what = "grads"
     assert (e.layer, e.what) == ("dense", "outputs")
+
+
+def test_the_diagnosing_views(insp):
+    from seernn_widgets import GradientFlow, LayerHealth
+    e = Explorer(insp, "lstm", "gates")          # a last-state LSTM: its gates are sequences
+    assert isinstance(e.view, Features2D) and e.view.gate == "i"
+    np.testing.assert_array_equal(e.view_data(), insp.gates("lstm")["i"][0].T)
+    assert "gradient-flow" not in e.available("lstm")   # a 2-D output has no timesteps
+    e.set_controls(layer="bigru", what="gradient-flow")
+    assert isinstance(e.view, GradientFlow) and e.view.layer == "bigru"
+    flow = np.abs(insp.gradients("bigru")).mean(axis=(0, 2))
+    np.testing.assert_allclose(e.view_data()["bigru"], flow, rtol=1e-6)
+    e.what = "layer-health"
+    assert isinstance(e.view, LayerHealth) and set(e.view_data()) == set(insp.layer_names)
+    assert e.available("conv") == ["outputs", "output-gradients", "weights", "gradient-flow",
+                                   "layer-health"]
 
 
 def test_replaced_views_stop_following_the_inspector(insp):

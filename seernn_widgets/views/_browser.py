@@ -197,7 +197,7 @@ def attach_features2d(view):
     controls = {name: view.control_widgets[name]
                 for name in ("sample", "direction", "reflect_half", "norm", "norm_auto")}
     return BrowserSlicer("features2d", controls, [view.heatmap],
-                         _kernel_only(view, ("layer", "mode", "colour_scale")),
+                         _kernel_only(view, ("layer", "mode", "gate", "colour_scale")),
                          slicing=("sample", "direction", "reflect_half"))
 
 

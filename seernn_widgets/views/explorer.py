@@ -15,14 +15,26 @@ from ._base import (
 from ._browser import attach_explorer
 from .features import Features2D, kernel_shape, rank
 
-WHATS = ("outputs", "output-gradients", "weights", "weight-gradients")
+WHATS = ("outputs", "output-gradients", "weights", "weight-gradients", "gates",
+         "gradient-flow", "layer-health")
 
 
 def view_class(inspector, layer, what):
     """(View class, layer, mode) that shows `what` of entry `layer`, or None;
     from the inspector's metadata only."""
+    from .flow import GradientFlow
+    from .health import LayerHealth
     from .lines import Features0D
     from .rnn_plots import RNNHeatmap
+    if what == "gates":
+        has_gates = getattr(inspector, "has_gates", None)   # a Run records none
+        return has_gates is not None and has_gates(layer) and (Features2D, layer, "gates")
+    if what == "gradient-flow":   # every layer's; the chosen one's history
+        flowing = inspector.has_labels and rank(inspector.output_shape(layer)) == 3 \
+            and getattr(inspector, "reaches_loss", lambda _: True)(layer)
+        return flowing and (GradientFlow, layer, None)
+    if what == "layer-health":    # every layer's; the chosen one's history
+        return (LayerHealth, layer, None)
     if what in ("outputs", "output-gradients"):
         reaches = getattr(inspector, "reaches_loss", None)   # see View.has_output_gradient
         if what == "output-gradients" and not (inspector.has_labels
@@ -117,15 +129,16 @@ class Explorer(Transactional, widgets.VBox):
             return
         cls, view_layer, mode = view_class(self.inspector, name, what)
         try:
-            view = cls(self.inspector, view_layer, mode=mode,   # closes itself on failure
-                       title=self.title)
+            view = cls(self.inspector, layer=view_layer,   # closes itself on failure
+                       title=self.title, **({} if mode is None else {"mode": mode}))
         except Exception as e:
             raise TraitError(f"Explorer cannot show {what} of layer {name!r}: {e}") from e
         with self._applying(), self.hold_trait_notifications():
             self.layer, self.what = name, what
         old, self.view = self.view, view
         for control in ("layer", "mode"):  # the Explorer's own menus choose these
-            view.control_widgets[control].layout.display = "none"
+            if control in view.control_widgets:
+                view.control_widgets[control].layout.display = "none"
         if getattr(self, "slicer", None) is None:   # the menus need the kernel: the page says so
             self.slicer = attach_explorer(self)
         self.children = [self.message, self._menus, view, self.slicer]

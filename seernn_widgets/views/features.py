@@ -4,7 +4,7 @@ import numpy as np
 import traitlets
 from traitlets import TraitError
 
-from .. import slicing
+from .. import rnn, slicing
 from ..stats import _describe, detect_nans
 from . import _colour as colour
 from ._base import (
@@ -21,16 +21,19 @@ from ._base import (
 from ._browser import attach_features2d, features2d_state, sync_features2d
 from ._heatmap import Heatmap
 from ._ticks import index_ticks
+from .selection import Linked, draw_selection
 
 HEIGHT = 300   # px, the heatmap figure's
 
 MAX_TICKS = 10   # per heatmap axis: labels of 4 digits fit at 400 px
 
 
-def sequence_data(inspector, layer, mode, step=None):
+def sequence_data(inspector, layer, mode, step=None, gate=None):
     """The (samples, timesteps, channels) array a sequence view shows:
-    outputs, output-gradients, or a 3-D kernel (e.g. Conv1D's, whose first
-    axis then plays the samples)."""
+    outputs, output-gradients, one gate's activations, or a 3-D kernel
+    (e.g. Conv1D's, whose first axis then plays the samples)."""
+    if mode == "gates":
+        return inspector.gates(layer, step=step)[gate]
     if mode == "outputs":
         return inspector.outputs(layer, step=step)
     if mode == "gradients":
@@ -44,6 +47,8 @@ def sequence_mask(inspector, layer, mode, step=None):
     that shape (kernels never do)."""
     if mode == "weights":
         return None
+    if mode == "gates":
+        return inspector.gates_mask(layer, step)
     kept = inspector.mask(layer, step)
     shape = tuple(inspector.output_shape(layer)[:2])
     return kept if kept is not None and kept.shape == shape else None
@@ -59,7 +64,17 @@ def kernel_shape(inspector, layer):
     return tuple(shapes[0]) if shapes else None
 
 
-class Features2D(colour.ColourControls, DirectionView):
+def _colour_ranges(data, scale):
+    """`Features2D.colour_ranges` of one array and colour scale."""
+    c = colour.linthresh(data) if scale == "symlog" else 1.0
+    drawn = lambda r: colour.to_drawn(r, scale, c)   # noqa: E731
+    return {colour.AUTO: drawn(colour.symmetric(colour.peak(data))),
+            colour.ROBUST: drawn(colour.symmetric(colour.robust_peak(data))),
+            "sample": [drawn(colour.symmetric(p)) for p in colour.per_row_peaks(data)],
+            "c": c}
+
+
+class Features2D(Linked, colour.ColourControls, DirectionView):
     """Heatmap of one sample: channels (y) x timesteps (x), diverging colours
     centred on 0 (NaN in yellow, masked timesteps greyed out). Sequences
     longer than `time_resolution` timesteps are downsampled to it, each
@@ -69,13 +84,15 @@ class Features2D(colour.ColourControls, DirectionView):
         Features2D(insp, layer='bidirectional', mode='gradients', reflect_half=True)
     """
 
-    modes = ("outputs", "gradients", "weights")
-    controls = {**DirectionView.controls, "sample": Kind.SLICE, "norm": Kind.SCALE,
+    modes = ("outputs", "gradients", "weights", "gates")
+    controls = {**DirectionView.controls, "gate": Kind.DATA, "sample": Kind.SLICE,
+                "norm": Kind.SCALE,
                 "reflect_half": Kind.SLICE, "timesteps_xaxis": Kind.SLICE,
                 "time_resolution": Kind.LAYOUT, "colour_scale": Kind.LAYOUT}
     # the automatic colour ranges (see _colour): over everything, the sample, robust
     NORMS = (colour.AUTO, "sample", colour.ROBUST)
 
+    gate = Control(None)   # mode 'gates': which gate (choices('gate')); else None
     sample = Whole(0)   # in [0, samples): checked with the state (_check_values)
     norm = Control(colour.AUTO)   # one of NORMS, or (lo, hi); None is 'auto'
     colour_scale = Control("linear")   # or 'symlog': sign(v)*log10(1+|v|/c) drawn
@@ -90,12 +107,35 @@ class Features2D(colour.ColourControls, DirectionView):
         """outputs (and gradients, given labels) of a 3-D output; weights of
         a 3-D kernel (e.g. Conv1D's)."""
         sequence = rank(self.inspector.output_shape(layer)) == 3
+        has_gates = getattr(self.inspector, "has_gates", None)
         return [mode for mode, ok in (("outputs", sequence),
                                       ("gradients", sequence and self.has_output_gradient(layer)),
-                                      ("weights", rank(kernel_shape(self.inspector, layer)) == 3))
+                                      ("weights", rank(kernel_shape(self.inspector, layer)) == 3),
+                                      ("gates", has_gates is not None and has_gates(layer)))
                 if ok]
 
+    def choices(self, name):
+        if name == "gate":
+            if self.mode != "gates":
+                return [None]
+            return list(self.inspector.gate_functions(self.layer))
+        return super().choices(name)
+
+    def is_bidirectional(self, layer=None):
+        """Also: gates of a Bidirectional, whatever its merge mode, side by
+        side (forward first) when both directions have as many units."""
+        if self.mode != "gates":
+            return super().is_bidirectional(layer)
+        info = self.inspector.rnn_info(self.layer if layer is None else layer)
+        return info is not None and len(info.directions) == 2 and info.same_layout
+
+    def merged_note(self):
+        return "" if self.mode == "gates" else super().merged_note()
+
     def _why_not(self, mode):
+        if mode == "gates":
+            return ("mode 'gates' needs a recurrent layer (LSTM, GRU, SimpleRNN or a "
+                    "Bidirectional of one) of a functional or Sequential model")
         if mode == "weights":
             return (f"Features2D needs a 3-D kernel; the layer's weights have shapes "
                     f"{self.inspector.weight_shapes(self.layer)}")
@@ -117,6 +157,8 @@ class Features2D(colour.ColourControls, DirectionView):
             self.sample = max(0, min(self.sample, self.n_samples() - 1))
         if "reflect_half" not in given and not self.reflect_allowed():
             self.reflect_half = False
+        if "gate" not in given and self.gate not in self.choices("gate"):
+            self.gate = self.choices("gate")[0]
 
     def _check_values(self):
         validate_sample(self.sample, self.n_samples())
@@ -135,7 +177,7 @@ class Features2D(colour.ColourControls, DirectionView):
                                                        and self.is_bidirectional()))
 
     def _data(self):
-        return sequence_data(self.inspector, self.layer, self.mode, self.step)
+        return sequence_data(self.inspector, self.layer, self.mode, self.step, self.gate)
 
     def kept(self):
         return sequence_mask(self.inspector, self.layer, self.mode, self.step)
@@ -171,16 +213,15 @@ class Features2D(colour.ColourControls, DirectionView):
         so a sample, direction or reflect_half change keeps the colours; computed
         once per array and colour scale."""
         data, scale = self._data(), self.colour_scale
-        if self._ranges is None or self._ranges[0] is not data or self._ranges[1] != scale:
-            c = colour.linthresh(data) if scale == "symlog" else 1.0
-            drawn = lambda r: colour.to_drawn(r, scale, c)   # noqa: E731
-            top = colour.peak(data)
-            ranges = {colour.AUTO: drawn(colour.symmetric(top)),
-                      colour.ROBUST: drawn(colour.symmetric(colour.robust_peak(data))),
-                      "sample": [drawn(colour.symmetric(p)) for p in colour.per_row_peaks(data)],
-                      "c": c}
-            self._ranges = (data, scale, ranges)
-        return self._ranges[2]
+        key = (id(data), scale)
+        if key not in self._ranges:
+            # a new array: forget the old ones, but keep every gate of this
+            # layer and step (computed together), so a gate switch reuses them
+            others = self.inspector.gates(self.layer, step=self.step).values() \
+                if self.mode == "gates" else ()
+            self._ranges = {(id(a), scale): (a, _colour_ranges(a, scale))
+                            for a in (data, *others)}
+        return self._ranges[key][1]
 
     def bar_heights(self):
         """The figure height of each heatmap (one), for its colour bar's ticks."""
@@ -195,7 +236,7 @@ class Features2D(colour.ColourControls, DirectionView):
         return shown[self.sample] if self.norm == "sample" else shown
 
     def _prepare(self):
-        self._ranges = None   # (array, colour scale, its ranges): once per array
+        self._ranges = {}   # {(id(array), colour scale): (array, its ranges)}
 
     def _build(self):
         image = self.view_data()
@@ -206,8 +247,9 @@ class Features2D(colour.ColourControls, DirectionView):
                                                 options=list(colour.COLOUR_SCALES)))
         reflect = self.reflect_control = checkbox(self, "reflect_half",
                                                    "reflect_half (backward in time)")
+        self.gate_control = dropdown(self, "gate", "gate")
         top = widgets.HBox([dropdown(self, "layer", "layer"), dropdown(self, "mode", "mode"),
-                            self.direction_dropdown()])
+                            self.gate_control, self.direction_dropdown()])
         # the page re-slices while the kernel is busy (e.g. in model.fit)
         self.slicer = attach_features2d(self)
         self.body.children = [top, self.heatmap.figure,
@@ -215,6 +257,7 @@ class Features2D(colour.ColourControls, DirectionView):
 
     def _redraw(self, kinds):
         self.show_direction_control()
+        self.gate_control.layout.display = None if self.mode == "gates" else "none"
         # reflect_half: only for a bidirectional layer, only with both halves shown
         self.reflect_control.layout.display = None if self.reflect_allowed() \
             or self.is_bidirectional() else "none"
@@ -232,9 +275,12 @@ class Features2D(colour.ColourControls, DirectionView):
         self.heatmap.set_norm(norm, ticks=self.bar_ticks(norm, HEIGHT))
         colour.note_drawn(self)
         sync_features2d(self, kinds, state)   # after show_mask: it may add the overlay
+        draw_selection(self)   # the selected unit's outline; clicks select a unit
 
     def subject(self, what=None, layer=None):
-        return super().subject("kernel" if self.mode == "weights" else None, layer)
+        if self.mode == "gates":   # 'lstm gate f (forget)'
+            what = f"gate {self.gate} ({rnn.GATE_LABELS[self.gate]})"
+        return super().subject("kernel" if self.mode == "weights" else what, layer)
 
     def position_word(self):
         """What the sample control picks: a sample, or a 3-D kernel's position."""
