@@ -339,6 +339,10 @@ class View(Transactional, widgets.VBox):
         state back and refuse."""
         kinds = self.control_kinds()
         try:
+            # the controls first: the page re-slices for the values its
+            # controls show, so a control's new value must reach it before
+            # the new state and image (a value from the kernel redraws nothing)
+            self._sync_controls()
             self._redraw(frozenset(kinds[name] for name in changed))
         except Exception as e:
             log.exception("%r could not redraw; back to the previous state", self)
@@ -348,7 +352,6 @@ class View(Transactional, widgets.VBox):
             self._redraw_quietly(EVERYTHING)
             raise TraitError(f"{type(self).__name__} could not draw the change of "
                              f"{sorted(changed)}: {e}; it shows the previous state") from e
-        self._sync_controls()
         self.show_message("")
 
     # -- refresh, messages, controls ---------------------------------------------

@@ -32,7 +32,6 @@ from bqplot_image_gl.interacts import MouseInteraction
 from traitlets import TraitError
 
 from .. import slicing
-from ._base import KEEP
 
 log = logging.getLogger("seernn_widgets")
 
@@ -198,31 +197,10 @@ def follow(view):
         changes["channels"] = [index]
     if changes:
         try:
-            _controls_first(view, changes)
             view.set_controls(**changes)
         except Exception:
             view._sync_controls_quietly()   # the controls show the view's state again
             raise
-
-
-def _controls_first(view, changes):
-    """Show `changes` on the view's control widgets before the view redraws.
-    The page re-slices its cube for the values its controls show
-    (js/widget.js): a new state and image arriving before the control's
-    new value are re-sliced for the old one, and the control's value,
-    which comes from the kernel, triggers no redraw. A widget's value is
-    sent before its observers run, so set here it reaches the page first."""
-    for binding in view._bindings:
-        if binding.name not in changes:
-            continue
-        value = binding.to_control(changes[binding.name])
-        if value is KEEP:
-            continue
-        try:
-            with binding.quiet():
-                binding.control.value = value
-        except TraitError:   # not among the control's options now: the redraw sets it
-            pass
 
 
 # -- drawing the selection -------------------------------------------------------------
