@@ -81,6 +81,10 @@ def probe(name, make, x, y, weights_dir, out):
         out[f"{name}/out/{entry}"] = insp.outputs(entry)
         if meta["reaches"][insp.layer_names.index(entry)]:
             out[f"{name}/grad/{entry}"] = insp.gradients(entry)
+    for entry in insp.layer_names:   # a functional model's recurrent layers
+        if insp.has_gates(entry):
+            for gate, values in insp.gates(entry).items():
+                out[f"{name}/gates/{entry}/{gate}"] = values
     paths = [v.path for v in model.trainable_variables]
     for i, grad in enumerate(insp.weight_gradients()[p] for p in paths):
         out[f"{name}/wgrad/{i}"] = grad

@@ -53,7 +53,9 @@ def test_same_numbers(probed):
     assert tf_arrays.keys() == jax_arrays.keys()
     kinds = {key.split("/")[1] for key in tf_arrays
              if not key.startswith(("views", "compat", "live", "batches"))}
-    assert kinds == {"out", "grad", "wgrad"}
+    assert kinds == {"out", "grad", "wgrad", "gates"}
+    assert {k for k in tf_arrays if "/gates/" in k} >= {   # masked, return_state, last state
+        "functional/gates/lstm/f", "functional/gates/gru/h", "functional/gates/bi/h"}
     drawn = {key.split("/")[1] for key in tf_arrays if key.startswith("views/")}
     assert drawn == {"features2d", "rnnheatmap", "rnnhistogram", "features1d", "features0d",
                      "weightnorms", "explorer"}
