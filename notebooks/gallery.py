@@ -41,7 +41,9 @@ from seernn_widgets import (
     Features0D,
     Features1D,
     Features2D,
+    GradientFlow,
     Inspector,
+    LayerHealth,
     RNNHeatmap,
     RNNHistogram,
     detect_nans,
@@ -482,3 +484,154 @@ for position in range(5):
 ex13.sample = 2
 peak = float(np.abs(w).max())   # auto norm: the whole kernel, so positions compare
 assert (ex13.heatmap.colour_scale.min, ex13.heatmap.colour_scale.max) == (-peak, peak)
+
+# %% [markdown]
+# ## Why use? see-rnn's questions, one view each
+#
+# see-rnn's README lists the questions introspection answers ("Why use?"). Above, they are
+# read off raw heatmaps by eye; these views answer them directly, for every layer at once.
+#
+# **Is my RNN learning long-term dependencies?** *"If a non-zero gradient flows through
+# every timestep, then every timestep contributes to learning."* `GradientFlow` plots the
+# mean |gradient| per timestep of every sequence layer on a log scale, and its title says
+# how much of the late gradient the early timesteps get. Here the 6-unit LSTM of EX 2-4
+# (`rnn1`; `rnn2` returns no sequence). With the inspector's history (steps 20 and 100),
+# the heatmap below the lines shows how the flow changed during training. **Look for** the
+# line falling to the left and the heatmap's lower row (step 100) being darker on the left
+# than the upper one: the gradient reaches further back after more training, as EX 4 found.
+
+# %%
+why1 = GradientFlow(insp_a)
+print(why1.figure.title)
+why1
+
+# %% tags=["check"] jupyter={"source_hidden": true}
+flow_a = np.abs(insp_a.gradients("rnn1").astype(np.float64)).mean(axis=(0, 2))
+assert list(why1.view_data()) == ["rnn1"]
+np.testing.assert_allclose(why1.view_data()["rnn1"], flow_a, rtol=1e-12)
+
+
+def shown_ratio(title, layer):
+    """The verdict's number: 2 digits in [0.01, 100), 1 digit beyond."""
+    return float(title.split(f"{layer}: early timesteps get ")[1].split()[0])
+
+
+def rounded(ratio):
+    return float(f"{ratio:.2g}" if 0.01 <= ratio < 100 else f"{ratio:.0e}")
+
+
+ratio = flow_a[:10].mean() / flow_a[-10:].mean()      # first and last 10% of 100 timesteps
+assert shown_ratio(why1.figure.title, "rnn1") == rounded(ratio)
+past = why1.history()["flow"]                         # steps 20 and 100
+assert why1.history()["steps"][-2:] == [step_20, 100]
+rows = [np.abs(insp_a.gradients("rnn1", step=s).astype(np.float64)).mean(axis=(0, 2))
+        for s in (step_20, 100)]
+np.testing.assert_allclose(past[-2:], rows, rtol=1e-12)
+assert rows[0][:10].mean() / rows[0][-10:].mean() < rows[1][:10].mean() / rows[1][-10:].mean()
+
+# %% [markdown]
+# **How well does the gradient backpropagate layer-to-layer, timestep-to-timestep?**
+# A deeper stack: three LSTMs of 6 units returning sequences, then one returning its last
+# state (50 timesteps, 20 iterations). `GradientFlow` draws one line per layer in model
+# order. **Look for** how the picture changes with depth: `rnn3`, right under the last
+# LSTM, gets the largest gradient at the last timestep and the steepest fall to the left
+# (the verdict names it); each layer further down gets less at the end but spreads it more
+# evenly over time, because its gradient arrives at every timestep from the layer above.
+
+# %%
+x_w, y_w = make_data(16, 50, 4, 4, seed=7)
+ipt = keras.Input((50, 4))
+h = ipt
+for k in (1, 2, 3):
+    h = keras.layers.LSTM(6, return_sequences=True, name=f"rnn{k}")(h)
+deep = keras.Model(ipt, keras.layers.LSTM(4, name="last")(h), name="deep")
+deep.compile(keras.optimizers.Adam(4e-3), "mse")
+train(deep, x_w, y_w, 20)
+insp_deep = Inspector(deep, x_w, y_w)
+
+why2 = GradientFlow(insp_deep)
+print(why2.figure.title)
+why2
+
+# %% tags=["check"] jupyter={"source_hidden": true}
+flows = {name: np.abs(insp_deep.gradients(name).astype(np.float64)).mean(axis=(0, 2))
+         for name in ("rnn1", "rnn2", "rnn3")}
+assert list(why2.view_data()) == ["rnn1", "rnn2", "rnn3"]           # model order
+for name, expected in flows.items():
+    np.testing.assert_allclose(why2.view_data()[name], expected, rtol=1e-12)
+ratios = {name: f[:5].mean() / f[-5:].mean() for name, f in flows.items()}
+assert ratios["rnn3"] < ratios["rnn2"] < ratios["rnn1"]             # flatter with depth
+assert flows["rnn3"][-1] > flows["rnn2"][-1] > flows["rnn1"][-1]    # less at the end
+assert why2.figure.title.startswith("deep: gradient flow: rnn3: ")   # the verdict's layer
+assert shown_ratio(why2.figure.title, "rnn3") == rounded(ratios["rnn3"])
+
+# %% [markdown]
+# **What percentage of neurons are "dead" or "exploding"?** `LayerHealth` gives, per
+# layer, the share of dead units (max |output| <= 1e-6 over all samples and timesteps), of
+# exploding output-gradients (|dLoss/d(output)| > 1, or NaN/Inf) and of saturated gate
+# activations. A model built to go wrong: a ReLU `Dense` applied at every timestep with its
+# bias initialised to -1.5, then a linear `SimpleRNN` whose recurrent kernel has gain 1.2
+# (each step multiplies the state by up to 1.2), 5 iterations. **Look for** one of the 8 ReLU
+# units dead (never positive on any input), and most gradient values above 1 (red cells);
+# `GradientFlow` shows the explosion through time: the early timesteps get about a
+# thousand times the late gradient (a line rising to the left).
+
+# %%
+x_s, y_s = make_data(16, 50, 4, 4, seed=9)
+ipt = keras.Input((50, 4))
+h = keras.layers.Dense(8, activation="relu", name="relu",
+                       bias_initializer=keras.initializers.Constant(-1.5))(ipt)
+h = keras.layers.SimpleRNN(8, activation=None, name="linear_rnn",
+                           recurrent_initializer=keras.initializers.Orthogonal(gain=1.2))(h)
+sick = keras.Model(ipt, keras.layers.Dense(4, name="out")(h), name="sick")
+sick.compile(keras.optimizers.Adam(4e-3), "mse")
+train(sick, x_s, y_s, 5)
+insp_sick = Inspector(sick, x_s, y_s)
+
+why3 = LayerHealth(insp_sick)
+why3_flow = GradientFlow(insp_sick)
+print(why3.view_data())
+print(why3_flow.figure.title)
+display(why3, why3_flow)
+
+# %% tags=["check"] jupyter={"source_hidden": true}
+shown = why3.view_data()
+assert list(shown) == ["relu", "linear_rnn", "out"]
+for name in shown:
+    out = insp_sick.outputs(name)
+    peak = np.abs(out).reshape(-1, out.shape[-1]).max(axis=0)
+    assert shown[name]["dead"] == (peak <= 1e-6).mean()
+    assert shown[name]["exploding"] == (~(np.abs(insp_sick.gradients(name)) <= 1)).mean()
+assert shown["relu"]["dead"] == 1 / 8
+assert shown["relu"]["exploding"] > 0.5
+relu_flow = np.abs(insp_sick.gradients("relu").astype(np.float64)).mean(axis=(0, 2))
+np.testing.assert_allclose(why3_flow.view_data()["relu"], relu_flow, rtol=1e-12)
+assert relu_flow[:5].mean() / relu_flow[-5:].mean() > 100                  # exploding back in time
+
+# %% [markdown]
+# **How do the gates behave?** `Features2D(mode="gates")` shows one gate's activations
+# (after its sigmoid or tanh), units x timesteps of one sample; the `gate` control picks
+# the gate. Here the bi-GRU of EX 6: the update gate `z` (1 keeps the previous state, 0
+# takes the new candidate), forward units on top, backward below. **Look for** units whose
+# gate sits near 0 or 1 whatever the input (memory kept for good, or none at all) against
+# units that switch with the input; `LayerHealth`'s saturated column counts the former for
+# every gate at once. After 20 iterations this GRU has none: every unit's `z` stays
+# between 0.05 and 0.95, averaging about 0.5, and moves with the input.
+
+# %%
+why4 = Features2D(insp6, "bigru", mode="gates", gate="z")
+z = insp6.gates("bigru")["z"]                         # (samples, timesteps, 16 units)
+print(f"update gate z: {((z < .05) | (z > .95)).mean():.1%} of values beyond 0.05 / 0.95; "
+      f"per-unit mean over time, sample 0: {z[0].mean(axis=0).round(2)}")
+why4
+
+# %% tags=["check"] jupyter={"source_hidden": true}
+assert z.shape == (16, 50, 16)
+np.testing.assert_array_equal(why4.view_data(), z[0].T)             # units x timesteps
+assert why4.heatmap.figure.title.startswith("bi_gru: bigru gate z (update) - sample 0")
+why4.gate = "r"
+np.testing.assert_array_equal(why4.view_data(), insp6.gates("bigru")["r"][0].T)
+why4.gate = "z"
+saturated = LayerHealth(insp6).view_data()["bigru"]["saturated"]["z"]
+assert saturated == ((z < .05) | (z > .95)).mean() == 0
+assert 0.4 < z.mean() < 0.6

@@ -40,7 +40,9 @@ from seernn_widgets import (
     Explorer,
     Features1D,
     Features2D,
+    GradientFlow,
     Inspector,
+    LayerHealth,
     RNNHeatmap,
     RNNHistogram,
     WeightNorms,
@@ -235,6 +237,155 @@ masked
 # %% tags=["check"] jupyter={"source_hidden": true}
 assert padded_insp.mask("lstm").sum(axis=1).tolist() == lengths
 assert "28 masked timesteps (grey)" in masked.heatmap.figure.title
+
+# %% [markdown]
+# ## Diagnose: vanishing gradients, dead units, saturated gates
+#
+# Three views answer see-rnn's questions directly, for every layer at once, and redraw
+# live during training like the others: `GradientFlow` (does the gradient reach the early
+# timesteps?), `LayerHealth` (how many units are dead, gradients exploding, gates
+# saturated?) and `Features2D(mode="gates")` (what each gate does over time). First, ten
+# more training steps, and a refresh: every widget above redraws at step 24.
+
+# %%
+model.fit(x, y, batch_size=16, epochs=5, verbose=0)   # 10 more steps
+insp.refresh()
+print("recorded steps:", insp.history.steps)
+
+# %% [markdown]
+# ### `GradientFlow`: the vanishing gradient
+#
+# One line per layer with a sequence output, in model order: the mean |dLoss/d(output)|
+# over samples and channels at each timestep, on a log scale. The title's verdict names the
+# layer whose early timesteps (first 10%) get the smallest share of its late timesteps'
+# (last 10%) gradient. Below, the history of one layer (`bilstm`): training steps x
+# timesteps, darker is larger.
+#
+# **What to look for:** lines that fall steeply to the left. Here both LSTMs lose many
+# orders of magnitude from the last timestep to the first (the GRU on top reads only its
+# last state, so the gradient reaching an early timestep went through ~50 recurrent
+# steps): the early timesteps hardly move the weights, so the model cannot learn
+# long-term dependencies from them. A line that *rises* to the left is an exploding
+# gradient. In the heatmap, rows whose left part darkens over training mean the
+# gradient is learning to reach further back.
+
+# %%
+flow = GradientFlow(insp, layer="bilstm")
+for name, grad in (("lstm", insp.gradients("lstm")), ("bilstm", insp.gradients("bilstm"))):
+    per_step = np.abs(grad).mean(axis=(0, 2))               # (timesteps,)
+    print(f"{name:6s} mean |grad|: first 5 timesteps {per_step[:5].mean():.1e}, "
+          f"last 5 {per_step[-5:].mean():.1e}")
+print(flow.figure.title)
+flow
+
+# %% tags=["check"] jupyter={"source_hidden": true}
+lines = flow.view_data()                    # {layer: (timesteps,)}
+assert list(lines) == ["lstm", "bilstm"]    # the GRU returns no sequence
+ratios = {}
+for name in lines:
+    expected = np.abs(insp.gradients(name).astype(np.float64)).mean(axis=(0, 2))
+    np.testing.assert_allclose(lines[name], expected, rtol=1e-12)
+    ratios[name] = expected[:5].mean() / expected[-5:].mean()
+worst = min(ratios, key=ratios.get)
+shown = flow.figure.title.split(f"{worst}: early timesteps get ")[1].split()[0]
+assert float(shown) == float(f"{ratios[worst]:.0e}")   # one digit below 0.01
+assert ratios[worst] < 1e-6                 # vanished: a millionth of the late gradient
+heat = flow.history()                       # bilstm, one row per recorded step
+assert heat["steps"] == [10, 14, 24] and heat["flow"].shape == (3, 50)
+np.testing.assert_allclose(heat["flow"][0], np.abs(
+    insp.gradients("bilstm", step=10).astype(np.float64)).mean(axis=(0, 2)), rtol=1e-12)
+
+# %% [markdown]
+# ### `LayerHealth`: dead units, exploding gradients, saturated gates
+#
+# One row per layer: the share of **dead** units (max |output| over all samples and
+# timesteps <= `dead_below`), of **exploding** output-gradient values (|dLoss/d(output)| >
+# `exploding_above` = 1, or NaN/Inf) and, per gate, of **saturated** activations (sigmoid
+# gates below `saturated_beyond` = 0.05 or above 0.95, tanh candidates beyond +-0.95).
+# Hover a cell for its counts. The demo model is healthy: every cell is 0%.
+#
+# To see what trouble looks like, the same network is trained from scratch with a
+# learning rate 30x too large (Adam 0.3 instead of 0.01), and one unit of its first LSTM
+# is switched off by hand (output-gate bias -100: the unit outputs 0 for every input, as a
+# unit pushed deep into saturation by a bad update does).
+#
+# **What to look for:** in the second table, `lstm` has 1 dead unit of 16 (6.2%), and most
+# gate activations of every recurrent layer are saturated (coloured cells; orange from
+# 10%, red from 50%): a saturated sigmoid or tanh passes almost no gradient, so those
+# units have stopped learning. Exploding gradients would show in the middle column.
+
+# %%
+from seernn_widgets.demo import make_model
+
+health = LayerHealth(insp)
+
+hot = make_model()                                   # the same untrained network...
+hot.compile(keras.optimizers.Adam(0.3), "mse")       # ...with a too-large learning rate
+hot.fit(x, y, batch_size=16, epochs=5, verbose=0)
+cell = hot.get_layer("lstm").cell
+bias = cell.bias.numpy()
+bias[3 * 16 + 5] = -100.0                            # gates i, f, c, o: unit 5's output gate
+cell.bias.assign(bias)
+hot_insp = Inspector(hot, x, y)
+hot_health = LayerHealth(hot_insp)
+print(hot_health.view_data()["lstm"])
+display(health, hot_health)
+
+# %% tags=["check"] jupyter={"source_hidden": true}
+for h, source in ((health, insp), (hot_health, hot_insp)):
+    shown = h.view_data()
+    assert list(shown) == ["lstm", "bilstm", "gru", "dense"]
+    for name in shown:
+        peak = np.abs(source.outputs(name)).reshape(-1, source.outputs(name).shape[-1]).max(0)
+        assert shown[name]["dead"] == (peak <= 1e-6).mean()
+        grad = source.gradients(name)
+        assert shown[name]["exploding"] == (~(np.abs(grad) <= 1.0)).mean()
+    for name in ("lstm", "bilstm", "gru"):
+        gates, functions = source.gates(name), source.gate_functions(name)
+        for gate, values in gates.items():
+            stuck = (values < .05) | (values > .95) if functions[gate] == "sigmoid" \
+                else np.abs(values) > .95
+            assert shown[name]["saturated"][gate] == stuck.mean(), (name, gate)
+healthy, sick = health.view_data(), hot_health.view_data()
+assert all(v["dead"] == 0 and v["exploding"] == 0 for v in healthy.values())
+assert all(f == 0 for v in healthy.values() for f in v["saturated"].values())
+assert sick["lstm"]["dead"] == 1 / 16
+assert np.abs(hot_insp.outputs("lstm")[..., 5]).max() <= 1e-6     # the unit switched off
+assert all(f > 0.5 for name in ("lstm", "bilstm", "gru")
+           for f in sick[name]["saturated"].values())
+
+# %% [markdown]
+# ### `Features2D(mode="gates")`: what a gate does over time
+#
+# The forget gate of the first LSTM, units x timesteps of sample 0, after the sigmoid
+# (0: forget the cell state, 1: keep it); the `gate` dropdown switches to the input gate
+# `i`, the candidate `c` and the output gate `o` without recomputing anything. Top: the
+# healthy model; bottom: the one trained too fast.
+#
+# **What to look for:** a healthy gate varies with the input, in mid colours. A saturated
+# one is pinned at 0 or 1 (the darkest colours) whatever the input: that unit always forgets
+# or always keeps, and its gate learns nothing more. The check cell counts the forget-gate
+# values beyond 0.05 / 0.95 in the bottom image and compares them with `LayerHealth`'s
+# `f` column.
+
+# %%
+gates = Features2D(insp, "lstm", mode="gates", gate="f")
+hot_gates = Features2D(hot_insp, "lstm", mode="gates", gate="f")
+for name, source in (("healthy", insp), ("too fast", hot_insp)):
+    forget = source.gates("lstm")["f"]               # (samples, timesteps, units)
+    stuck = (forget < .05) | (forget > .95)
+    print(f"{name:8s}: forget gate in [{forget.min():.3f}, {forget.max():.3f}], "
+          f"{stuck.mean():.1%} beyond 0.05 / 0.95")
+display(gates, hot_gates)
+
+# %% tags=["check"] jupyter={"source_hidden": true}
+assert gates.heatmap.figure.title.startswith("demo: lstm gate f (forget) - sample 0")
+np.testing.assert_array_equal(gates.view_data(), insp.gates("lstm")["f"][0].T)
+np.testing.assert_array_equal(hot_gates.view_data(), forget[0].T)    # units x timesteps
+assert ((forget < .05) | (forget > .95)).mean() == hot_health.view_data()["lstm"]["saturated"]["f"]
+gates.gate = "o"                                     # the dropdown, from Python
+np.testing.assert_array_equal(gates.view_data(), insp.gates("lstm")["o"][0].T)
+gates.gate = "f"
 
 # %% [markdown]
 # Next: `live_training.ipynb` (widgets that redraw while `fit` runs, and scrubbing back
