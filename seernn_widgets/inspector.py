@@ -290,10 +290,11 @@ class Inspector:
                 for gate in next(iter(names))}
 
     def has_gates(self, _id):
-        """Whether `gates()` can be asked of the entry's layer (no pass): a
-        recurrent layer called in a functional graph."""
+        """Whether `gates()` can be asked of the entry (no pass): the first
+        output of a recurrent layer's call in a functional graph (a state
+        output, 'lstm[1]', belongs to the same call: its gates are 'lstm's)."""
         entry = self.entry(_id)
-        return rnn.is_recurrent(entry.layer) and entry.node is not None
+        return rnn.is_recurrent(entry.layer) and entry.node is not None and entry.index == 0
 
     def gates_mask(self, layer, step=None):
         """bool (samples, timesteps), False at the masked timesteps of

@@ -14,7 +14,9 @@ from seernn_widgets import (
     Features0D,
     Features1D,
     Features2D,
+    GradientFlow,
     Inspector,
+    LayerHealth,
     LiveRefresh,
     RNNHeatmap,
     RNNHistogram,
@@ -23,7 +25,8 @@ from seernn_widgets import (
 from seernn_widgets.views._base import Kind
 
 BATCH, STEPS = 6, 7
-VIEWS = (Features2D, Features1D, Features0D, RNNHistogram, RNNHeatmap, WeightNorms, Explorer)
+VIEWS = (Features2D, Features1D, Features0D, RNNHistogram, RNNHeatmap, WeightNorms, Explorer,
+         GradientFlow, LayerHealth)
 
 
 def zoo_model(compiled=True):
@@ -150,7 +153,7 @@ def test_gradients_of_an_uncompiled_model_are_refused(rng):
     x, y = zoo_data()
     insp = Inspector(model, x, y)
     view = Features2D(insp, "lstm")
-    assert view.control_widgets["mode"].options == ("outputs",)
+    assert view.control_widgets["mode"].options == ("outputs", "gates")
     assert_refused(view, mode="gradients")
     heat = RNNHeatmap(insp, "lstm")
     assert heat.control_widgets["mode"].options == ("weights",)
@@ -215,7 +218,7 @@ def test_controls_offer_only_what_the_layer_supports(zoo):
     f2 = Features2D(insp, "conv")
     assert f2.control_widgets["mode"].options == ("outputs", "gradients", "weights")
     f2.layer = "enc"            # return_state: its sequence, which does not reach the loss
-    assert f2.control_widgets["mode"].options == ("outputs",)
+    assert f2.control_widgets["mode"].options == ("outputs", "gates")
     assert "enc" in f2.control_widgets["layer"].options
     assert f2.control_widgets["direction"].layout.display == "none"
     f2.layer = "bigru"
@@ -230,11 +233,13 @@ def test_controls_offer_only_what_the_layer_supports(zoo):
     assert heat.control_widgets["gate"].options == ("all", "z", "r", "h")
     assert heat.control_widgets["layer"].options == ("lstm", "bigru", "frozen", "enc")
     ex = Explorer(insp, "frozen")
-    assert ex._what_menu.options == ("outputs", "output-gradients", "weights")
+    assert ex._what_menu.options == ("outputs", "output-gradients", "weights", "gates",
+                                     "gradient-flow", "layer-health")
     with pytest.raises(TraitError, match="frozen|can show"):
         ex.what = "weight-gradients"
     ex.layer = "act"
-    assert ex._what_menu.options == ("outputs", "output-gradients")
+    assert ex._what_menu.options == ("outputs", "output-gradients", "gradient-flow",
+                                     "layer-health")
     ex.layer = "enc[1]"
     assert isinstance(ex.view, Features0D)
     ex.what = "weights"
@@ -275,7 +280,7 @@ def test_closing_views_releases_every_widget_and_stops_redraws(zoo):
     listeners = list(insp._listeners)
     baseline = len(_instances)
     made = [cls(insp) for _ in range(2) for cls in VIEWS] + [Explorer(insp, "lstm")]
-    assert len(made) == 15
+    assert len(made) == 2 * len(VIEWS) + 1
     made[0].sample = 2
     made[-1].what = "output-gradients"                  # an Explorer replaced its view
     for cls, layer in [(Features2D, "dense"), (RNNHeatmap, "mix"), (Explorer, "nope"),
@@ -304,8 +309,9 @@ def test_closing_views_releases_every_widget_and_stops_redraws(zoo):
 CANDIDATES = {
     "layer": ["conv", "mask", "lstm", "bigru", "frozen", "act", "enc", "enc[1]", "enc[2]",
               "dense", "nope", 99, None],
-    "mode": ["outputs", "gradients", "weights", "bogus", None],
-    "what": ["outputs", "output-gradients", "weights", "weight-gradients", "nope"],
+    "mode": ["outputs", "gradients", "weights", "gates", "bogus", None],
+    "what": ["outputs", "output-gradients", "weights", "weight-gradients", "gates",
+             "gradient-flow", "layer-health", "nope"],
     "sample": [0, 1, BATCH - 1, BATCH, -1, "all", 2.5, None, True],
     "direction": ["both", "forward", "backward", "sideways", None],
     "gate": ["all", "i", "f", "c", "o", "z", "r", "h", "q", None],
@@ -324,6 +330,11 @@ CANDIDATES = {
     "bins": [1, 7, 50, 0, 2.5, None],
     "resolution": [(2, 3), (256, 1024), (0, 1), (4,)],
     "step": [None, *range(40), 999],
+    "scale": ["log", "linear", "symlog", None],
+    "edge": [0.1, 0.5, 0, 0.6, True, "x"],
+    "dead_below": [0, 1e-6, 0.5, -1, "x"],
+    "saturated_beyond": [0.05, 0.2, 0, 0.5, -0.1],
+    "exploding_above": [1.0, 1e-3, float("inf"), 0, -1],
 }
 
 
@@ -383,6 +394,7 @@ def assert_labels_tell_the_state(view):
 def test_random_control_sequences_keep_every_promise(zoo):
     model, x, y, insp = zoo
     views = [cls(insp) for cls in VIEWS] + [Features2D(insp, "bigru", mode="gradients"),
+                                            Features2D(insp, "lstm", mode="gates"),
                                             RNNHeatmap(insp, "bigru", mode="gradients"),
                                             Features1D(insp, "enc"), Explorer(insp, "frozen")]
     rng = np.random.default_rng(10)
