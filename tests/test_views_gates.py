@@ -99,3 +99,12 @@ def test_gates_follow_training(insp):
     insp.refresh()
     np.testing.assert_array_equal(w.view_data(), insp.gates("srnn")["h"][3].T)
     assert not np.array_equal(w.view_data(), before)
+
+
+def test_sigmoid_gates_use_the_whole_palette(insp):
+    w = Features2D(insp, "bilstm", mode="gates", gate="f")
+    top = float(np.abs(insp.gates("bilstm")["f"]).max())
+    assert w.norm_shown() == (0.0, top)          # white closed, red open
+    w.gate = "c"                                 # a tanh candidate: around 0
+    top = float(np.abs(insp.gates("bilstm")["c"]).max())
+    assert w.norm_shown() == (-top, top)

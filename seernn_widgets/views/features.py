@@ -64,13 +64,14 @@ def kernel_shape(inspector, layer):
     return tuple(shapes[0]) if shapes else None
 
 
-def _colour_ranges(data, scale):
-    """`Features2D.colour_ranges` of one array and colour scale."""
+def _colour_ranges(data, scale, one_sided=False):
+    """`Features2D.colour_ranges` of one array and colour scale; `one_sided`
+    (a sigmoid gate's values, all >= 0): 0 .. max, white closed, red open."""
     c = colour.linthresh(data) if scale == "symlog" else 1.0
-    drawn = lambda r: colour.to_drawn(r, scale, c)   # noqa: E731
-    return {colour.AUTO: drawn(colour.symmetric(colour.peak(data))),
-            colour.ROBUST: drawn(colour.symmetric(colour.robust_peak(data))),
-            "sample": [drawn(colour.symmetric(p)) for p in colour.per_row_peaks(data)],
+    drawn = lambda p: colour.to_drawn(colour.symmetric(p, one_sided), scale, c)   # noqa: E731
+    return {colour.AUTO: drawn(colour.peak(data)),
+            colour.ROBUST: drawn(colour.robust_peak(data)),
+            "sample": [drawn(p) for p in colour.per_row_peaks(data)],
             "c": c}
 
 
@@ -219,7 +220,8 @@ class Features2D(Linked, colour.ColourControls, DirectionView):
             # layer and step (computed together), so a gate switch reuses them
             others = self.inspector.gates(self.layer, step=self.step).values() \
                 if self.mode == "gates" else ()
-            self._ranges = {(id(a), scale): (a, _colour_ranges(a, scale))
+            gates = self.mode == "gates"
+            self._ranges = {(id(a), scale): (a, _colour_ranges(a, scale, gates and a.min() >= 0))
                             for a in (data, *others)}
         return self._ranges[key][1]
 

@@ -225,8 +225,8 @@ class GradientFlow(View):
         name = min(known, key=known.get)
         early = "early output (late input) timesteps" if self.reversed_in_time(name) \
             else "early timesteps"
-        return name, known[name], (f"{name}: {early} get {format_ratio(known[name])} "
-                                   f"of the late gradient")
+        share = "no" if known[name] == 0 else format_ratio(known[name])   # never '0e+0'
+        return name, known[name], f"{name}: {early} get {share} of the late gradient"
 
     def history(self, layer=None):
         """{'steps': recorded steps (oldest first), 'flow': (steps, timesteps)
@@ -255,10 +255,10 @@ class GradientFlow(View):
         self.y_scales = {"log": bqplot.LogScale(), "linear": bqplot.LinearScale()}
         self.x_axis = bqplot.Axis(scale=self.x_scale, label="timestep")
         self.y_axis = bqplot.Axis(scale=self.y_scales[self.scale], side="left",
-                                  label="mean |dLoss/d(output)|", label_offset="-50px")
+                                  label="mean |dLoss/d(output)|", label_offset="55px")
         self.figure = bqplot.Figure(
             axes=[self.x_axis, self.y_axis],
-            fig_margin={"top": 40, "bottom": 40, "left": 80, "right": 20},
+            fig_margin={"top": 40, "bottom": 40, "left": 90, "right": 20},
             layout=widgets.Layout(height="320px", width="100%"))
         self.figure.add_class("seernn-gradientflow")
         self.legend = widgets.HTML()
@@ -272,12 +272,11 @@ class GradientFlow(View):
                                                        "image": self.colour_scale})
         self.heat_x_axis = bqplot.Axis(scale=self.heat_x, label="timestep")
         self.heat_y_axis = bqplot.Axis(scale=self.heat_y, side="left", label="training step")
-        self.colour_axis = bqplot.ColorAxis(scale=self.colour_scale, side="right",
-                                            tick_format=".2~g")
         self.heatmap = bqplot.Figure(
-            marks=[self.image], axes=[self.heat_x_axis, self.heat_y_axis, self.colour_axis],
+            # no ColorAxis: its bar rendered a few pixels tall here; the title says the range
+            marks=[self.image], axes=[self.heat_x_axis, self.heat_y_axis],
             background_style={"fill": NAN_COLOUR},
-            fig_margin={"top": 40, "bottom": 40, "left": 70, "right": 100},
+            fig_margin={"top": 40, "bottom": 40, "left": 70, "right": 20},
             layout=widgets.Layout(height="260px", width="100%"))
         self.heatmap.add_class("seernn-gradientflow-history")
         self.history_note = widgets.HTML()
@@ -391,11 +390,11 @@ class GradientFlow(View):
         data = self.history()
         steps = data["steps"]
         if not steps:
-            self.heatmap.layout.display = "none"
+            self.heatmap.layout.visibility = "hidden"   # not display: the colour bar keeps its size
             self.history_note.value = ("no training history recorded (the inspector keeps "
                                        "none, or the model has no optimizer)")
             return
-        self.heatmap.layout.display = None
+        self.heatmap.layout.visibility = "visible"
         image = self.history_image()
         n_steps, timesteps = image.shape
         finite = image[np.isfinite(image)]
@@ -414,8 +413,9 @@ class GradientFlow(View):
         what = "log10 mean |dLoss/d(output)|" if self.scale == "log" \
             else "mean |dLoss/d(output)|"
         missing = int(np.isnan(image).sum())
-        title = (f"{self.layer}: {what} by training step"
-                 + (f" - {missing} missing (yellow)" if missing else ""))
+        shown = (lambda v: f"{10 ** v:.1e}") if self.scale == "log" else (lambda v: f"{v:.2g}")  # noqa: E731
+        title = (f"{self.layer}: {what} by training step (white {shown(lo)}, "
+                 f"dark blue {shown(hi)})" + (f" - {missing} missing (yellow)" if missing else ""))
         self.heatmap.title_style = title_style(title, width_px=600)
         self.heatmap.title = title
         self.history_note.value = ""
