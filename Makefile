@@ -35,7 +35,7 @@ demo-run: venv
 	$(PY) scripts/run_demo.py
 
 test: venv system
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=40
 
 # The quick loop while editing (under 2 minutes on 2 cores): no browser, none of the
 # modules tests/conftest.py marks slow. `make test` runs those too.
