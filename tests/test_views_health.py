@@ -346,3 +346,22 @@ def test_history_over_steps_equals_each_step(mixed):
         assert "exploding" not in view.lines.labels and "exploding: n/a" in view.legend.value
     finally:
         lstm.set_weights(before)
+
+
+def test_a_subclassed_models_gates_are_na_with_the_reason(caplog):
+    class Sub(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.rnn = keras.layers.LSTM(3, return_sequences=True, name="sub_lstm")
+
+        def call(self, x):
+            return self.rnn(x)
+
+    model = Sub()
+    x = np.random.default_rng(0).standard_normal((2, 4, 2)).astype("float32")
+    model(x)
+    view = LayerHealth(Inspector(model, x))
+    health = view.health()["sub_lstm"]
+    assert health.saturated == {"i": None, "f": None, "c": None, "o": None}
+    assert all("functional graph" in health.why[gate] for gate in "ifco")
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]

@@ -272,8 +272,9 @@ class LayerHealth(View):
             return {}
         directions = info.directions
         names = {d: info.layout(d).gates or SIMPLE_RNN_GATES for d in directions}
-        if not hasattr(src, "gates"):
-            why = f"{type(src).__name__} records no gate activations"
+        if not hasattr(src, "gates") or not src.has_gates(layer):
+            why = (f"{type(src).__name__} records no gate activations" if not hasattr(
+                src, "gates") else "gates are read off a functional graph; this model has none")
             return {gate: (None, why) for gate in self._gate_keys(names, None)}
         functions = {d: src.gate_functions(layer, d) for d in directions}
         try:
