@@ -13,7 +13,9 @@ from seernn_widgets import (
     Features0D,
     Features1D,
     Features2D,
+    GradientFlow,
     Inspector,
+    LayerHealth,
     RNNHeatmap,
     RNNHistogram,
     WeightNorms,
@@ -160,8 +162,10 @@ def test_rows_follow_a_heading_changed_by_another_model(insp):
 @pytest.mark.parametrize("make", [
     lambda insp: Features2D(insp, "bilstm"), lambda insp: RNNHeatmap(insp, "bilstm"),
     lambda insp: Features0D(insp, "dense"), lambda insp: Features1D(insp, "bilstm"),
-    lambda insp: RNNHistogram(insp, "bilstm"), lambda insp: WeightNorms(insp)],
-    ids=["Features2D", "RNNHeatmap", "Features0D", "Features1D", "RNNHistogram", "WeightNorms"])
+    lambda insp: RNNHistogram(insp, "bilstm"), lambda insp: WeightNorms(insp),
+    lambda insp: GradientFlow(insp), lambda insp: LayerHealth(insp)],
+    ids=["Features2D", "RNNHeatmap", "Features0D", "Features1D", "RNNHistogram", "WeightNorms",
+         "GradientFlow", "LayerHealth"])
 def test_every_control_acts_in_the_page_or_needs_the_kernel(insp, make):
     """Each control widget bound to a trait is one the page acts on or one it
     disables while the kernel is busy or absent (the step slider too)."""

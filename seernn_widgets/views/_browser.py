@@ -636,6 +636,14 @@ def sync_weight_norms(view, kinds):
 
 
 # -- Explorer ---------------------------------------------------------------------
+def attach_kernel_only(view):
+    """A view whose every control needs the kernel (GradientFlow,
+    LayerHealth: nothing to slice in the page): the page disables them,
+    saying why, while the kernel is busy. Its `_redraw` calls
+    `slicer.need_kernel(view)` for the step control, made after the others."""
+    return TwinSlicer("table", {}, dict(view.control_widgets))
+
+
 def attach_explorer(explorer):
     """The Explorer's menus build a new view in Python: kernel_only."""
     return TwinSlicer("table", {}, {"layer": explorer._layer_menu,

@@ -34,6 +34,7 @@ from traitlets import TraitError
 
 from ..inspector import NoGradientError
 from ._base import Control, Kind, View, dropdown
+from ._browser import attach_kernel_only
 from ._heatmap import NAN_COLOUR
 from ._ticks import Ticks, cell_extent, index_ticks, set_ticks, title_style, value_ticks
 from .features import rank
@@ -289,9 +290,11 @@ class GradientFlow(View):
         history = widgets.VBox([dropdown(self, "layer", "history of"), self.heatmap,
                                 self.history_note])
         self.history_box = history
-        self.body.children = [top, self.figure, self.legend, history]
+        self.slicer = attach_kernel_only(self)
+        self.body.children = [top, self.figure, self.legend, history, self.slicer]
 
     def _redraw(self, kinds):
+        self.slicer.need_kernel(self)
         flows, skipped = self.flows(self.step)
         self._draw_lines(flows, skipped)
         self._draw_history()

@@ -45,6 +45,7 @@ from traitlets import TraitError
 
 from ..inspector import NoGradientError
 from ._base import Control, Kind, View, dropdown, log
+from ._browser import attach_kernel_only
 from ._ticks import integer_ticks, set_ticks, title_style
 
 DEAD_BELOW = 1e-6
@@ -360,12 +361,14 @@ class LayerHealth(View):
         self.legend = widgets.HTML()
         self.legend.add_class("seernn-health-legend")
         self.no_history = widgets.HTML()
+        history_of = dropdown(self, "layer", "history of")
+        self.slicer = attach_kernel_only(self)
         self.body.children = [self.title_line, self.table,
-                              widgets.HBox(threshold_controls),
-                              dropdown(self, "layer", "history of"),
-                              self.no_history, self.figure, self.legend]
+                              widgets.HBox(threshold_controls), history_of,
+                              self.no_history, self.figure, self.legend, self.slicer]
 
     def _redraw(self, kinds):
+        self.slicer.need_kernel(self)
         health = self.health()
         self.title_line.value = f"<b>{html.escape(self.title_text(health))}</b>"
         self.table.value = table_html(health, self.layer)
