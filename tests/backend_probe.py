@@ -5,6 +5,7 @@ Inspector computes, plus whether predict/train_on_batch stayed bit-identical
 with inspection in between.
 
     KERAS_BACKEND=jax python tests/backend_probe.py WEIGHTS_DIR OUT.npz
+    python tests/backend_probe.py WEIGHTS_DIR        # only save the weights
 """
 import json
 import os
@@ -165,9 +166,22 @@ def live_training(weights_dir, out):
     out["live/gradients"] = np.stack([g for _, _, g in seen])
 
 
-def main(weights_dir, out_path):
+def save_weights(weights_dir):
+    """Every model's initial weights, for the probes of both backends to load
+    (so they can run side by side)."""
+    for name, (make, x, _) in MODELS.items():
+        keras.utils.set_random_seed(5)
+        model = make()
+        model.predict(x, verbose=0)    # built
+        model.save_weights(weights_dir / f"{name}.weights.h5")
+
+
+def main(weights_dir, out_path=None):
     weights_dir = Path(weights_dir)
     weights_dir.mkdir(exist_ok=True)
+    if out_path is None:
+        save_weights(weights_dir)
+        return
     out, metas = {}, {}
     for name, (make, x, y) in MODELS.items():
         metas[name] = probe(name, make, x, y, weights_dir, out)

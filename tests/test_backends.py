@@ -21,14 +21,23 @@ BACKENDS = ("tensorflow", "jax")
 @pytest.fixture(scope="module")
 def probed(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("backends")
-    results = {}
-    for backend in BACKENDS:   # TensorFlow first: it saves the weights
-        out = tmp / f"{backend}.npz"
+    weights = str(tmp / "weights")
+
+    def probe(backend, *out):
         env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "2"}
-        run = subprocess.run([sys.executable, str(PROBE), str(tmp / "weights"), str(out)],
-                             env=env, capture_output=True, text=True, timeout=600)
-        assert run.returncode == 0, run.stderr[-3000:]
-        with np.load(out) as data:
+        return subprocess.Popen([sys.executable, str(PROBE), weights, *map(str, out)], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def finished(run):
+        _, err = run.communicate(timeout=600)
+        assert run.returncode == 0, err[-3000:]
+
+    finished(probe("tensorflow"))   # the weights both load: then side by side
+    runs = {backend: probe(backend, tmp / f"{backend}.npz") for backend in BACKENDS}
+    results = {}
+    for backend, run in runs.items():
+        finished(run)
+        with np.load(tmp / f"{backend}.npz") as data:
             results[backend] = {k: data[k] for k in data.files}
     return {b: (json.loads(str(r.pop("meta"))), r) for b, r in results.items()}
 
