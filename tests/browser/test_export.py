@@ -283,7 +283,7 @@ def test_exported_controls_act_or_say_why(offline_page):
     for i in range(held.count()):
         control = held.nth(i)
         page.wait_for_function("([el, tip]) => el.title.includes(tip)",
-                               arg=[control.element_handle(), tip], timeout=5000)
+                               arg=[control.element_handle(), tip], timeout=15_000)
         assert control.locator("select").first.is_disabled(), control.inner_text()
     hist = page.locator(".seernn-view", has=page.locator(".seernn-rnnhistogram")).first
     bins = hist.locator(".widget-text").first
@@ -295,12 +295,12 @@ def test_exported_controls_act_or_say_why(offline_page):
     assert figures.count() == 9                      # 3 kernels x gates z, r, h
     hist.locator(".seernn-gate select").select_option("r")
     page.wait_for_function("(el) => el.querySelectorAll('.seernn-rnnhistogram').length === 3",
-                           arg=hist.element_handle(), timeout=5000)
+                           arg=hist.element_handle(), timeout=15_000)
     assert [figures.nth(i).locator(".mainheading").text_content() for i in range(3)] == [
         "input: r", "recurrent: r", "bias: r"]
     hist.locator(".seernn-bias input").click()
     page.wait_for_function("(el) => el.querySelectorAll('.seernn-rnnhistogram').length === 2",
-                           arg=hist.element_handle(), timeout=5000)
+                           arg=hist.element_handle(), timeout=15_000)
     screenshot(hist, "export_histogram_gate_r")
 
     # Features1D: one sample instead of all
@@ -312,7 +312,7 @@ def test_exported_controls_act_or_say_why(offline_page):
     drag_slider(page, ".t-export-f1 .seernn-sample", 0.5, steps=2)
     sample = int(f1.locator(".seernn-sample .widget-readout").first.inner_text())
     page.wait_for_function("([el, s]) => el.textContent.includes(s)",
-                           arg=[title.element_handle(), f"sample {sample}"], timeout=5000)
+                           arg=[title.element_handle(), f"sample {sample}"], timeout=15_000)
     assert f1.locator(".seernn-sample-all input").first.is_checked() is False
     screenshot(f1, f"export_features1d_sample_{sample}")
 
@@ -322,9 +322,9 @@ def test_exported_controls_act_or_say_why(offline_page):
     assert "lstm weights" in heading.text_content()
     norms.locator(".seernn-layer select").first.select_option("dense")
     page.wait_for_function("(el) => el.textContent.includes('dense weights')",
-                           arg=heading.element_handle(), timeout=5000)
+                           arg=heading.element_handle(), timeout=15_000)
     page.wait_for_function(   # kernel and bias
         "(el) => el.querySelectorAll('.seernn-legend-entry').length === 2",
-        arg=norms.element_handle(), timeout=5000)
+        arg=norms.element_handle(), timeout=15_000)
     screenshot(norms, "export_weightnorms_dense")
     assert not errors, errors
