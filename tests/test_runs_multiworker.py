@@ -113,7 +113,11 @@ def assert_same_as_inspector(run, insp, step):
                                        err_msg=f"{name} weight grads @{step}")
 
 
-@pytest.mark.parametrize("fit", ["outside", "inside"])
+# 'inside' only (fit inside the strategy's scope), to keep the suite short: it
+# meets all three defects the test found (a worker's own metric copies, the
+# copy the tape reads, Keras' 1/replicas loss scaling); multiworker_writer.py
+# also runs 'outside', TensorFlow's tutorial way, and passed both at stop 18
+@pytest.mark.parametrize("fit", ["inside"])
 def test_only_the_chief_records_and_its_numbers_equal_a_single_worker_run(tmp_path, fit):
     started = time.monotonic()
     workers = run_workers(tmp_path, fit)
