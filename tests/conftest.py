@@ -14,6 +14,10 @@ SLOW = {
     "test_runs",                # writer processes (training, SIGKILLed), a TF-free reader
     "test_runs_multiworker",    # two worker processes training together
     "test_compare",             # two recorded runs, four views of their difference
+    "test_views_flow",          # gradients at several training steps
+    "test_views_health",
+    "test_views_gates::test_gates_follow_training",
+    "test_labels::test_titles_say_the_step_shown_and_take_an_override",
     "test_subclassed::test_predict_and_training_are_bit_identical_with_inspection",
     "test_subclassed::test_every_call_equals_the_layers_called_by_hand",
     "test_seernn_parity",       # see-rnn's own test calls
