@@ -20,7 +20,6 @@ previous state. The previous state is therefore the last kept step's
 output (or the initial state), and the gates at a masked step are the
 values the cell computed and Keras discarded; `mask` says which they are.
 """
-import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,23 +58,36 @@ def functions(cell, cell_type):
             for gate in NAMES[cell_type]}
 
 
-def cell_gates(cell_type, cell, kernel, recurrent, bias, x, h_prev):
+def cell_gates(cell_type, cell, kernel, recurrent, bias, x, h_prev, compiled):
     """{gate: (samples, timesteps, units)} from inputs `x` and previous hidden
-    states `h_prev`, both in processing order; computed by the backend
-    (its matrix products are 2-3x NumPy's here), returned as NumPy."""
+    states `h_prev`, both in processing order; computed by the backend, its
+    ops compiled together once per cell and kept in `compiled` (the
+    inspector's: a module-level cache would keep every model alive; eager
+    ops cost 0.30 of a training step, NumPy's products 2-3x more), returned
+    as NumPy."""
+    from keras import ops
+    key = ("gates", id(cell))
+    if key not in compiled:
+        compiled[key] = _compiled(lambda *arrays: _gates_of(cell_type, cell, *arrays))
+    gates = compiled[key](kernel, recurrent, bias, x, h_prev)
+    return {gate: np.asarray(ops.convert_to_numpy(v), dtype=np.float32)
+            for gate, v in gates.items()}
+
+
+def _gates_of(cell_type, cell, kernel, recurrent, bias, x, h_prev):
+    """The backend's computation of `cell_gates` (traced by `_compiled`)."""
     from keras import ops
     units = recurrent.shape[0]
     fns = functions(cell, cell_type)
-    samples, steps = x.shape[:2]
+    samples, steps = ops.shape(x)[0], ops.shape(x)[1]
 
     def dot(a, matrix):   # over the last axis, as one 2-D product
         flat = ops.matmul(ops.reshape(a, (samples * steps, a.shape[-1])), matrix)
         return ops.reshape(flat, (samples, steps, matrix.shape[-1]))
 
-    x, h_prev = ops.convert_to_tensor(x), ops.convert_to_tensor(h_prev)
     xw = dot(x, kernel)
     if cell_type == "GRU":
-        two_biases = bias is not None and bias.ndim == 2
+        two_biases = bias is not None and len(bias.shape) == 2
         b_in, b_rec = (bias[0], bias[1]) if two_biases else (bias, None)
         if b_in is not None:
             xw = xw + b_in
@@ -94,8 +106,7 @@ def cell_gates(cell_type, cell, kernel, recurrent, bias, x, h_prev):
         pre = xw + dot(h_prev, recurrent) + (0 if bias is None else bias)
         gates = {gate: fns[gate](part)
                  for gate, part in zip(fns, ops.split(pre, len(fns), axis=-1))}
-    return {gate: np.asarray(ops.convert_to_numpy(v), dtype=np.float32)
-            for gate, v in gates.items()}
+    return gates
 
 
 def previous_states(hidden, h0, kept):
@@ -112,24 +123,22 @@ def previous_states(hidden, h0, kept):
     return np.where((before < 0)[..., None], h0[:, None], gathered)
 
 
-_twins = weakref.WeakKeyDictionary()   # cell -> {go_backwards: (RNN over it, compiled run)}
-
-
-def _twin(part, input_shape):
+def _twin(part, input_shape, compiled):
     """(an `RNN` over `part`'s own cell returning every hidden state, its
     stateless call compiled by the backend), made once per cell and
-    direction; it adds no weights to the model (the cell is built)."""
+    direction (kept in `compiled`); it adds no weights to the model (the
+    cell is built)."""
     import keras
-    per_cell = _twins.setdefault(part.cell, {})
-    if part.go_backwards not in per_cell:
+    key = ("twin", id(part.cell), part.go_backwards)
+    if key not in compiled:
         twin = keras.layers.RNN(part.cell, return_sequences=True, go_backwards=part.go_backwards)
         twin.build(input_shape)
 
         def run(trainable, non_trainable, inputs, mask, states):
             kwargs = {} if states is None else {"initial_state": states}
             return twin.stateless_call(trainable, non_trainable, inputs, mask=mask, **kwargs)[0]
-        per_cell[part.go_backwards] = (twin, _compiled(run))
-    return per_cell[part.go_backwards]
+        compiled[key] = (twin, _compiled(run))
+    return compiled[key]
 
 
 def _compiled(function):
@@ -146,11 +155,11 @@ def _compiled(function):
     return function
 
 
-def _recomputed(part, call, states):
+def _recomputed(part, call, states, compiled):
     """`part`'s hidden sequence (processing order), by its twin RNN run with
     the weights of `call` (stateless: the cell's variables are not set)."""
     import keras
-    twin, run = _twin(part, call.inputs.shape)
+    twin, run = _twin(part, call.inputs.shape, compiled)
     # the twin's own seed generator is not the model's: its value as it is
     values = lambda variables: [call.weights.get(v.path, v.value)   # noqa: E731
                                 for v in variables]
@@ -171,7 +180,7 @@ def _split_states(call, directions):
     return {"forward": states[:half], "backward": states[half:]}
 
 
-def _hidden(call, direction, part, info, states):
+def _hidden(call, direction, part, info, states, compiled):
     """One direction's hidden sequence in processing order."""
     if info.return_sequences and (len(info.directions) == 1 or info.merge_mode in _MERGED):
         if len(info.directions) == 1:
@@ -182,12 +191,13 @@ def _hidden(call, direction, part, info, states):
             units = info.layout("forward").units
             half = call.output[..., :units] if direction == "forward" else call.output[..., units:]
         return half[:, ::-1] if part.go_backwards else half   # back to processing order
-    return _recomputed(part, call, states)
+    return _recomputed(part, call, states, compiled)
 
 
-def layer_gates(call, training):
+def layer_gates(call, training, compiled):
     """{direction: {gate: (samples, timesteps, units)}} of one recurrent
-    layer call (see the module docstring for time order and masks)."""
+    layer call (see the module docstring for time order and masks);
+    `compiled`: a dict the caller keeps, for the backend's compiled runs."""
     info = rnn.info(call.layer)
     parts = rnn.parts(call.layer)
     if training and any(getattr(p.cell, "dropout", 0) or getattr(p.cell, "recurrent_dropout", 0)
@@ -205,7 +215,8 @@ def layer_gates(call, training):
                              for k in ("input", "recurrent"))
         bias = call.weights[cell_vars[(direction, "bias")].path] if "bias" in layout.kernels \
             else None
-        hidden = np.asarray(_hidden(call, direction, part, info, states[direction]), np.float32)
+        hidden = np.asarray(_hidden(call, direction, part, info, states[direction], compiled),
+                            np.float32)
         x, kept = call.inputs, call.kept
         if part.go_backwards:
             x = x[:, ::-1]
@@ -213,7 +224,7 @@ def layer_gates(call, training):
         h0 = np.zeros((x.shape[0], layout.units), np.float32) if states[direction] is None \
             else np.asarray(states[direction][0], np.float32)
         h_prev = previous_states(hidden, h0, kept)
-        gates = cell_gates(layout.cell, part.cell, kernel, recurrent, bias, x, h_prev)
+        gates = cell_gates(layout.cell, part.cell, kernel, recurrent, bias, x, h_prev, compiled)
         if part.go_backwards and len(info.directions) == 2:
             gates = {g: v[:, ::-1] for g, v in gates.items()}   # back to input order
         found[direction] = gates

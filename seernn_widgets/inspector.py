@@ -66,6 +66,7 @@ class Inspector:
         self._check_labels()
         self._entries = None     # {name: _layers.Entry}, on first use
         self._rnn_infos = {}     # id(layer) -> (layer, rnn_info)
+        self._compiled_gates = {}   # the backend's compiled gate runs (see _gates)
         self.compute_count = 0   # forward(+backward) passes run so far
         self._snapshot = {}      # what was computed since the last change
         self._level = 0          # index in LEVELS of the most ever asked for
@@ -320,7 +321,8 @@ class Inspector:
         cached = snapshot.setdefault("gates", {})
         if call.name not in cached:
             arrays = self._call_arrays(call, step)
-            cached[call.name] = (_gates.layer_gates(arrays, bool(self.learning_phase)),
+            cached[call.name] = (_gates.layer_gates(arrays, bool(self.learning_phase),
+                                                    self._compiled_gates),
                                  _gates.gates_mask(arrays, self.rnn_info(call.name)))
             if step is None:
                 self._keep("gates", cached)
