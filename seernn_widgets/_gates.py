@@ -18,7 +18,7 @@ input's order, also for a Bidirectional's backward half; the processing
 Masked timesteps: Keras runs the cell there too and then keeps the
 previous state. The previous state is therefore the last kept step's
 output (or the initial state), and the gates at a masked step are the
-values the cell computed and Keras discarded; `mask` says which they are.
+values the cell computed and Keras discarded; `gates_mask` says which they are.
 """
 from dataclasses import dataclass
 

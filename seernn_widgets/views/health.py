@@ -43,6 +43,7 @@ import ipywidgets as widgets
 import numpy as np
 from traitlets import TraitError
 
+from .. import _gates
 from ..inspector import NoGradientError
 from ._base import Control, Kind, View, dropdown, log
 from ._browser import attach_kernel_only
@@ -53,7 +54,6 @@ SATURATED_BEYOND = 0.05
 EXPLODING_ABOVE = 1.0
 SIGMOID_LIKE = ("sigmoid", "hard_sigmoid")   # range [0, 1]
 TANH_LIKE = ("tanh", "hard_tanh")            # range [-1, 1]
-SIMPLE_RNN_GATES = ("h",)   # rnn.GATES has none for SimpleRNN; gates() calls its output 'h'
 # cell colours: how much of a layer is affected (not a verdict: a forget gate
 # saturated open can be what the model wants)
 WARN_AT, ALARM_AT = 0.1, 0.5
@@ -272,7 +272,7 @@ class LayerHealth(View):
         if info is None or EXTRA_OUTPUT.search(layer):
             return {}
         directions = info.directions
-        names = {d: info.layout(d).gates or SIMPLE_RNN_GATES for d in directions}
+        names = {d: _gates.NAMES[info.layout(d).cell] for d in directions}
         if not hasattr(src, "gates") or not src.has_gates(layer):
             why = (f"{type(src).__name__} records no gate activations" if not hasattr(
                 src, "gates") else "gates are read off a functional graph; this model has none")
