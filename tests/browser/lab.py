@@ -450,7 +450,8 @@ def picture_hash(page, locator, inset=4):
     return hashlib.sha1(picture(page, locator, inset).tobytes()).hexdigest()
 
 
-def _poll(probe, done, timeout):
+def poll(probe, done, timeout=20.0):
+    """`probe()` until `done(value)` or `timeout` s; the last value."""
     deadline = time.time() + timeout
     while True:
         value = probe()
@@ -462,9 +463,9 @@ def _poll(probe, done, timeout):
 def wait_pixels_nonblank(target, timeout=10.0, **kwargs):
     """Poll until the element shows a picture (WebGL paints after the DOM
     exists); returns the final ``pixels_nonblank`` verdict."""
-    return _poll(lambda: pixels_nonblank(target, **kwargs), bool, timeout)
+    return poll(lambda: pixels_nonblank(target, **kwargs), bool, timeout)
 
 
 def wait_pixels_change(target, old_hash, timeout=10.0):
     """Poll until the pixel hash differs from ``old_hash``; return new hash."""
-    return _poll(lambda: pixel_hash(target), lambda h: h != old_hash, timeout)
+    return poll(lambda: pixel_hash(target), lambda h: h != old_hash, timeout)

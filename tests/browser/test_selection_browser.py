@@ -1,12 +1,12 @@
 """Linked views in a real JupyterLab: a mouse click on a Features2D row selects
 that unit; the kernel's `selection` follows, and the Features1D and RNNHeatmap
 of the same inspector redraw to show it (views/selection.py)."""
-import time
 
 from lab import (
     kernel_value,
     open_notebook,
     picture_hash,
+    poll,
     run_all,
     screenshot,
     wait_pixels_nonblank,
@@ -32,15 +32,6 @@ CELLS = [
     'f1.add_class("t-f1")\nf1',
     'hm = RNNHeatmap(insp, "bilstm")\nhm.add_class("t-hm")\nhm',
 ]
-
-
-def _wait(probe, done, timeout=20.0):
-    deadline = time.time() + timeout
-    while True:
-        value = probe()
-        if done(value) or time.time() > deadline:
-            return value
-        time.sleep(0.2)
 
 
 def test_click_on_a_features2d_row_selects_the_unit(browser_context, lab):
@@ -70,7 +61,7 @@ def test_click_on_a_features2d_row_selects_the_unit(browser_context, lab):
         y = area["y"] + area["height"] * (ROW + 0.5) / (2 * UNITS)
         page.mouse.click(x, y)
 
-        value = _wait(lambda: kernel_value(lab, NOTEBOOK, "f2.selection"), bool)
+        value = poll(lambda: kernel_value(lab, NOTEBOOK, "f2.selection"), bool)
         assert value == {"layer": "bilstm", "unit": ROW}
         assert kernel_value(lab, NOTEBOOK, "[f1.selection, hm.selection]") == [value] * 2
         assert kernel_value(lab, NOTEBOOK, "[f1.direction, f1.channels, hm.direction]") \
@@ -78,18 +69,18 @@ def test_click_on_a_features2d_row_selects_the_unit(browser_context, lab):
 
         # the Features1D now draws that unit's trace, and says so
         titles = f1.locator(".seernn-features1d text.mainheading")
-        _wait(titles.all_text_contents, lambda t: t == [f"channel {ROW - UNITS}"])
+        poll(titles.all_text_contents, lambda t: t == [f"channel {ROW - UNITS}"])
         assert titles.all_text_contents() == [f"channel {ROW - UNITS}"]
         assert "backward" in f1.locator(".seernn-title").inner_text()
-        assert _wait(lambda: picture_hash(page, f1), lambda h: h != f1_before) != f1_before
+        assert poll(lambda: picture_hash(page, f1), lambda h: h != f1_before) != f1_before
         # the RNNHeatmap shows the backward kernels with the unit's columns outlined
-        assert _wait(lambda: picture_hash(page, hm), lambda h: h != hm_before) != hm_before
+        assert poll(lambda: picture_hash(page, hm), lambda h: h != hm_before) != hm_before
         heading = hm.locator("text.mainheading")
-        _wait(heading.text_content, lambda t: "(backward)" in t)
+        poll(heading.text_content, lambda t: "(backward)" in t)
         screenshot(hm, "selection_hm_after")
         assert "(backward)" in heading.text_content()
         # the Features2D outlines the row
-        assert _wait(lambda: picture_hash(page, f2), lambda h: h != f2_before) != f2_before
+        assert poll(lambda: picture_hash(page, f2), lambda h: h != f2_before) != f2_before
         lines = page.locator(".t-f2 .seernn-features2d path.line")
         assert lines.count() >= 2
         for name, target in (("f2", f2), ("f1", f1), ("hm", hm)):
